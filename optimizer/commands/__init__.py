@@ -1,0 +1,7 @@
+"""Command implementations, one module per group, each registering on ``optimizer.cli.app``.
+
+Kept apart from ``cli.py`` so each command stays a few lines: parse, call the library, print.
+Add a module here and import it below.
+"""
+
+from __future__ import annotations
