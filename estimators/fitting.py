@@ -319,7 +319,7 @@ def _standard_errors(jac: Array, rss: float, n: int, p: int) -> tuple[Array, flo
     except np.linalg.LinAlgError:
         return np.full(p, np.nan), math.inf
     var = rss / (n - p) * np.diag(inv) / norms**2
-    return np.sqrt(np.where(var >= 0, var, np.nan)), cond
+    return np.sqrt(np.where(var > 0, var, np.nan)), cond
 
 
 def _warnings(model: str, names: Sequence[str], est: Array, se: Array, cond: float, n: int, p: int,
