@@ -377,7 +377,9 @@ def rainfall_erosivity_monthly(monthly_p_mm: ArrayLike, years_axis: int | None =
     return 0.1833 * fournier**1.9957
 
 
-def k_factor_epic(sand_pct: ArrayLike, silt_pct: ArrayLike, clay_pct: ArrayLike, orgc_pct: ArrayLike) -> FloatArray:
+def k_factor_epic(
+    sand_pct: ArrayLike, silt_pct: ArrayLike, clay_pct: ArrayLike, orgc_pct: ArrayLike
+) -> FloatArray:
     """Soil erodibility K from texture and organic carbon (EPIC, Williams 1995), SI units.
 
     ::
@@ -465,7 +467,9 @@ def regraded_geometry(
     return np.broadcast_arrays(new_theta, new_lam)  # type: ignore[return-value]
 
 
-def earthwork_m3_per_ha(slope_deg: ArrayLike, slope_length_m: ArrayLike, target_slope_deg: ArrayLike) -> FloatArray:
+def earthwork_m3_per_ha(
+    slope_deg: ArrayLike, slope_length_m: ArrayLike, target_slope_deg: ArrayLike
+) -> FloatArray:
     """Earth moved by a cut-and-fill regrade pivoting at mid-height [m3 per ha of parcel].
 
     Geometry (a cross-section, per metre of slope width): the present slope rises H =
@@ -509,7 +513,9 @@ def earthwork_m3_per_ha(slope_deg: ArrayLike, slope_length_m: ArrayLike, target_
     return np.where(gentler, 1.0e4 * volume_per_m / lam, 0.0)
 
 
-def soc_loss(soil_loss_t_ha_yr: ArrayLike, soc_g_kg: ArrayLike, enrichment_ratio: ArrayLike = 1.3) -> FloatArray:
+def soc_loss(
+    soil_loss_t_ha_yr: ArrayLike, soc_g_kg: ArrayLike, enrichment_ratio: ArrayLike = 1.3
+) -> FloatArray:
     """Soil organic carbon carried off by erosion.
 
     ``SOC_lost = A * SOC / 1000 * ER``

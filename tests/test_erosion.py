@@ -104,7 +104,12 @@ def test_length_cap() -> None:
 
 @pytest.mark.parametrize(
     ("slope", "length", "name"),
-    [(-1.0, 50.0, "slope_deg"), (90.0, 50.0, "slope_deg"), (20.0, 0.0, "slope_length_m"), (20.0, -5.0, "slope_length_m")],
+    [
+        (-1.0, 50.0, "slope_deg"),
+        (90.0, 50.0, "slope_deg"),
+        (20.0, 0.0, "slope_length_m"),
+        (20.0, -5.0, "slope_length_m"),
+    ],
 )
 def test_ls_rejects_out_of_domain(slope: float, length: float, name: str) -> None:
     with pytest.raises(ValueError, match=name):
