@@ -464,7 +464,8 @@ def regraded_geometry(
     ratio = np.tan(np.radians(theta)) / np.tan(np.radians(safe_target))
     new_lam = np.where(gentler, lam * ratio, lam)
     new_lam = np.where(np.isnan(spacing), new_lam, np.fmin(new_lam, spacing))
-    return np.broadcast_arrays(new_theta, new_lam)  # type: ignore[return-value]
+    out_theta, out_lam = np.broadcast_arrays(new_theta, new_lam)
+    return out_theta.copy(), out_lam.copy()
 
 
 def earthwork_m3_per_ha(
