@@ -1,0 +1,399 @@
+"""Soil organic carbon of restoration options: IPCC Tier 1, inputs, and RothC trajectories.
+
+* IPCC 2019 Refinement Tier 1 (Vol. 4 Ch. 2 Eq. 2.25): ``ipcc_equilibrium_stock``,
+  ``ipcc_stock_trajectory``.
+* Stock from concentration, plant litter input, amendment inputs.
+* ``soil_carbon_trajectory``: annual 0-30 cm stocks from RothC (``estimators.rothc``) for many
+  parcel-options at once, plus a slowly filling 30-100 cm layer.
+
+Conventions of ``soil_carbon_trajectory`` (documented assumptions, see reference soil.md):
+
+* Starting pools from the spoil's measured SOC: IOM is the larger of Falloon et al. (1998)
+  ``0.049 SOC^1.139`` and ``SPOIL_INERT_FRACTION`` = 0.5 of it (geogenic carbon of dump
+  material, assumption); the rest is old humified carbon, split BIO : HUM at the ratio a HUM pool
+  feeding BIO settles to (``bio_hum_ratio``), DPM = RPM = 0.  It then decays slowly (HUM
+  k = 0.02 /yr times the modifiers), so there is no jump and no collapse.
+* Plant input enters each month in proportion to ``input_month_weights`` (default uniform), split
+  DPM : RPM by the mix's ``dpm_rpm``; a year is covered (c = 0.6) or bare (c = 1.0) as a whole.
+* Sludge / compost enter as farmyard manure (49 % DPM, 49 % RPM, 2 % HUM) in ``amendment_month``
+  (default April) of year 1 (``fym_once``) or of every year (``fym_yearly``).
+* Biochar: the permanence fraction joins the inert pool (like IOM, never decays); the rest
+  enters RPM (k = 0.3 /yr) in the amendment month.
+* 30-100 cm: the initial stock is the spoil's concentration over 70 cm (homogeneous dump
+  material: ``subsoil0 = soc0 * 70 / 30`` unless given) and is held constant (slow decay at
+  depth); it gains ``G_sub`` following the topsoil gain ``G_top`` (only gains) with a first-order
+  lag, ``G_sub(y+1) = G_sub(y) e^-k + f max(G_top(y+1), 0) (1 - e^-k)``, ``f = DEEP_FRACTION``
+  = 1.0 (a mature soil holds over half its carbon below 30 cm), ``k = DEEP_RATE_PER_YR``
+  = 0.08 /yr (gains concentrated in the top 20 cm after 15 yr, Li Junchao et al. 2014).
+
+Speed: RothC is linear in carbon for a fixed sequence of modifiers.  Rows are grouped by
+(clay rounded to ``clay_resolution``, cover sequence); for each group and year the twelve
+monthly matrices are multiplied once into a year map and unit-input responses, and every row is
+then advanced a whole year by one 4 x 4 product.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from estimators.rothc import (
+    BIO_SHARE,
+    FYM_SPLIT,
+    K_PER_YR,
+    co2_ratio,
+    falloon_iom,
+    monthly_matrices,
+    rothc_rate_modifiers,
+    year_propagators,
+)
+
+__all__ = [
+    "ipcc_equilibrium_stock",
+    "ipcc_stock_trajectory",
+    "stock_from_concentration",
+    "plant_carbon_input",
+    "amendment_inputs",
+    "bio_hum_ratio",
+    "initial_pools",
+    "deep_layer",
+    "soil_carbon_trajectory",
+    "SoilTrajectory",
+    "DEEP_FRACTION",
+    "DEEP_RATE_PER_YR",
+    "SPOIL_INERT_FRACTION",
+]
+
+log = logging.getLogger(__name__)
+
+Array = NDArray[np.float64]
+
+#: Equilibrium 30-100 cm gain per unit 0-30 cm gain [-] (assumption: > half of a mature soil's
+#: carbon lies below 30 cm, reference soil.md).
+DEEP_FRACTION = 1.0
+#: First-order rate at which the 30-100 cm layer follows [1/yr] (assumption, calibrated so grass on
+#: a loess dump gains about 1 t C/ha/yr in 0-100 cm over 15 yr, Li Junchao et al. 2014).
+DEEP_RATE_PER_YR = 0.08
+#: Share of mine-spoil SOC treated as inert (assumption: dump material carries geogenic coal and
+#: shale carbon, Vinduskova & Frouz 2013; with Falloon's IOM alone bare spoil would lose half its
+#: carbon in 40 yr under a north-China climate).
+SPOIL_INERT_FRACTION = 0.5
+
+
+def _f(x: ArrayLike) -> Array:
+    return np.asarray(x, dtype=float)
+
+
+def ipcc_equilibrium_stock(soc_ref: ArrayLike, f_lu: ArrayLike = 1.0, f_mg: ArrayLike = 1.0,
+                           f_i: ArrayLike = 1.0) -> Array:
+    """IPCC Tier 1 equilibrium SOC stock, 0-30 cm.
+
+    ``SOC = SOC_ref F_LU F_MG F_I`` (IPCC 2019 Refinement Vol. 4 Ch. 2 Eq. 2.25).
+
+    Parameters
+    ----------
+    soc_ref : array_like [t C/ha]
+        Reference stock of the climate zone and soil type.
+    f_lu, f_mg, f_i : array_like [-]
+        Land-use, management and input stock-change factors.
+
+    Returns
+    -------
+    ndarray [t C/ha]
+    """
+    return _f(soc_ref) * _f(f_lu) * _f(f_mg) * _f(f_i)
+
+
+def ipcc_stock_trajectory(soc_start: ArrayLike, soc_eq: ArrayLike, years_since_change: ArrayLike,
+                          d_years: ArrayLike = 20.0) -> Array:
+    """IPCC Tier 1 stock after a change: linear to the new equilibrium over D years.
+
+    ``SOC(t) = SOC_start + (SOC_eq - SOC_start) min(t / D, 1)``, t >= 0.
+
+    Parameters
+    ----------
+    soc_start : array_like [t C/ha]
+    soc_eq : array_like [t C/ha]
+    years_since_change : array_like [yr]
+    d_years : array_like [yr]
+        Transition period (IPCC default 20).
+
+    Returns
+    -------
+    ndarray [t C/ha]
+    """
+    share = np.clip(_f(years_since_change) / _f(d_years), 0.0, 1.0)
+    return _f(soc_start) + (_f(soc_eq) - _f(soc_start)) * share
+
+
+def stock_from_concentration(soc_g_kg: ArrayLike, bulk_density_g_cm3: ArrayLike,
+                             depth_cm: ArrayLike) -> Array:
+    """SOC stock of a layer from its concentration.
+
+    ``stock = SOC x bulk density x depth x 0.1``
+
+    Parameters
+    ----------
+    soc_g_kg : array_like [g/kg]
+    bulk_density_g_cm3 : array_like [g/cm3]
+    depth_cm : array_like [cm]
+
+    Returns
+    -------
+    ndarray [t C/ha]
+    """
+    return _f(soc_g_kg) * _f(bulk_density_g_cm3) * _f(depth_cm) * 0.1
+
+
+def plant_carbon_input(live_carbon_t_ha: ArrayLike, turnover_yr: ArrayLike) -> Array:
+    """Carbon returned to the soil by litter and root turnover.
+
+    ``input = living carbon x turnover``
+
+    Parameters
+    ----------
+    live_carbon_t_ha : array_like [t C/ha]
+    turnover_yr : array_like [1/yr]
+
+    Returns
+    -------
+    ndarray [t C/ha/yr]
+    """
+    return _f(live_carbon_t_ha) * _f(turnover_yr)
+
+
+def amendment_inputs(carbon_t_c_ha: ArrayLike, input_pool: ArrayLike,
+                     biochar_permanence: ArrayLike = 0.0) -> tuple[Array, Array, Array]:
+    """Split an amendment's carbon into RothC inputs.
+
+    ``input_pool`` "fym" (sludge, compost): all of it enters as farmyard manure; "biochar": a
+    ``permanence`` fraction is inert, the rest enters RPM; anything else: no carbon.
+
+    Parameters
+    ----------
+    carbon_t_c_ha : array_like [t C/ha]
+    input_pool : array_like of str
+    biochar_permanence : array_like [-]
+
+    Returns
+    -------
+    (fym, biochar, permanence) : ndarrays [t C/ha], [t C/ha], [-]
+    """
+    c = _f(carbon_t_c_ha)
+    pool = np.asarray(input_pool).astype(str)
+    fym = np.where(pool == "fym", c, 0.0)
+    char = np.where(pool == "biochar", c, 0.0)
+    perm = np.where(pool == "biochar", np.clip(_f(biochar_permanence), 0.0, 1.0), 0.0)
+    return fym, char, perm
+
+
+def bio_hum_ratio(clay_pct: ArrayLike) -> Array:
+    """BIO : HUM ratio of old humified carbon with no fresh input.
+
+    With HUM feeding BIO at ``0.46 / (x + 1)`` of its decay and BIO recycling the same share of
+    its own: ``BIO / HUM = s k_HUM / (k_BIO (1 - s))``, ``s = 0.46 / (x + 1)``.
+
+    Parameters
+    ----------
+    clay_pct : array_like [%]
+
+    Returns
+    -------
+    ndarray [-] (about 0.004)
+    """
+    s = BIO_SHARE / (co2_ratio(clay_pct) + 1.0)
+    return s * K_PER_YR[3] / (K_PER_YR[2] * (1.0 - s))
+
+
+def initial_pools(soc_t_ha: ArrayLike, clay_pct: ArrayLike,
+                  inert_fraction: ArrayLike = SPOIL_INERT_FRACTION) -> Array:
+    """Starting RothC pools of an existing (mine-spoil) SOC stock.
+
+    ``IOM = max(0.049 SOC^1.139, inert_fraction SOC)`` (Falloon et al. 1998, or the geogenic
+    share of dump material, whichever is larger); the rest is split BIO : HUM by
+    ``bio_hum_ratio``; DPM = RPM = 0.
+
+    Parameters
+    ----------
+    soc_t_ha : array_like [t C/ha]
+    clay_pct : array_like [%]
+    inert_fraction : array_like [-]
+        Share of the spoil's carbon that is inert (0 for a natural soil).
+
+    Returns
+    -------
+    ndarray [t C/ha], shape ``broadcast + (5,)`` (DPM, RPM, BIO, HUM, IOM)
+    """
+    soc, clay = np.broadcast_arrays(np.maximum(_f(soc_t_ha), 0.0), _f(clay_pct))
+    iom = np.minimum(np.maximum(falloon_iom(soc), _f(inert_fraction) * soc), soc)
+    ratio = bio_hum_ratio(clay)
+    hum = (soc - iom) / (1.0 + ratio)
+    zero = np.zeros_like(soc)
+    return np.stack([zero, zero, hum * ratio, hum, iom], axis=-1)
+
+
+def deep_layer(topsoil_gain: ArrayLike, fraction: ArrayLike = DEEP_FRACTION,
+               rate_per_yr: ArrayLike = DEEP_RATE_PER_YR) -> Array:
+    """Carbon gained in 30-100 cm following the 0-30 cm gain with a first-order lag.
+
+    ``G_sub(y+1) = G_sub(y) e^-k + f max(G_top(y+1), 0) (1 - e^-k)``, ``G_sub(0) = 0``.
+
+    Parameters
+    ----------
+    topsoil_gain : array_like [t C/ha], shape ``(..., Y+1)``
+        0-30 cm stock minus its initial value, by year.
+    fraction : array_like [-]
+        Equilibrium ratio of deep to topsoil gain.
+    rate_per_yr : array_like [1/yr]
+
+    Returns
+    -------
+    ndarray [t C/ha], same shape (the gain, not the stock)
+    """
+    top = np.moveaxis(np.maximum(_f(topsoil_gain), 0.0), -1, 0).copy()  # years first: contiguous
+    keep = np.exp(-_f(rate_per_yr))
+    gain = _f(fraction) * (1.0 - keep)
+    top[0] = 0.0
+    for y in range(1, top.shape[0]):
+        top[y] = top[y - 1] * keep + gain * top[y]
+    return np.moveaxis(top, 0, -1)
+
+
+class SoilTrajectory(NamedTuple):
+    """Year-end SOC stocks of ``soil_carbon_trajectory`` [t C/ha], shape ``(n, Y+1)``."""
+
+    topsoil: Array  # 0-30 cm (or depth_cm), year 0 = initial
+    subsoil: Array  # 30-100 cm
+
+
+class _GroupMaps(NamedTuple):
+    year: Array  # (G, Y, 4, 4) whole-year map
+    dpm: Array  # (G, Y, 4) year-end carbon of 1 t C/ha/yr plant input into DPM
+    rpm: Array  # (G, Y, 4) ... into RPM
+    fym: Array  # (G, Y, 4) year-end carbon of 1 t C/ha manure in the amendment month
+    rpm_once: Array  # (G, Y, 4) ... of 1 t C/ha into RPM in the amendment month
+
+
+def _group_maps(clay: Array, covered: Array, tmp: Array, rain: Array, evap: Array, depth: float,
+                weights: Array, amendment_month: int) -> _GroupMaps:
+    """Year maps and unit responses for each group (clay (G,), covered (G, Y))."""
+    n_groups, n_years = covered.shape
+    cover_m = np.repeat(covered, 12, axis=1)
+    # the January deficit: one year of the climate under the first year's cover
+    _, warm = rothc_rate_modifiers(clay, depth, tmp, rain, evap, cover_m[:, :12])
+    rate, _ = rothc_rate_modifiers(clay, depth, np.tile(tmp, n_years), np.tile(rain, n_years),
+                                   np.tile(evap, n_years), cover_m, warm[:, -1])
+    rate = rate.reshape(n_groups, n_years, 12)
+    prop = year_propagators(monthly_matrices(rate, clay[:, None, None]))  # (G, Y, 13, 4, 4)
+    spread = np.einsum("gymij,m->gyij", prop[:, :, 1:], weights)
+    at = prop[:, :, amendment_month]
+    return _GroupMaps(prop[:, :, 0], spread[..., 0], spread[..., 1], at @ FYM_SPLIT, at[..., 1])
+
+
+def _group_rows(clay: Array, covered: Array, resolution: float) -> tuple[Array, Array, Array]:
+    """Unique (rounded clay, cover sequence) keys: (clay of group, covered of group, inverse)."""
+    code = np.round(clay / resolution).astype(np.int64)
+    key = np.concatenate([code[:, None].view(np.uint8).reshape(len(code), 8),
+                          np.packbits(covered, axis=1)], axis=1)
+    key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return code[first] * resolution, covered[first], inverse.ravel()
+
+
+def _advance_group(active: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array,
+                   fym_once: Array, rpm_once: Array, maps: _GroupMaps) -> Array:
+    """Year-end active carbon (sum of DPM..HUM) of one group's rows, shape (r, Y)."""
+    n_years = to_dpm.shape[1]
+    out = np.empty((active.shape[0], n_years))
+    for y in range(n_years):
+        active = (active @ maps.year[y].T + to_dpm[:, y, None] * maps.dpm[y]
+                  + to_rpm[:, y, None] * maps.rpm[y] + fym_yearly[:, y, None] * maps.fym[y])
+        if y == 0:
+            active = active + fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
+        out[:, y] = active.sum(axis=1)
+    return out
+
+
+def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_input: ArrayLike,
+                           dpm_rpm: ArrayLike, fym_once: ArrayLike, biochar_once: ArrayLike,
+                           biochar_permanence: ArrayLike, covered: ArrayLike, tmp_c: ArrayLike,
+                           rain_mm: ArrayLike, evap_mm: ArrayLike, depth_cm: float = 30.0, *,
+                           fym_yearly: ArrayLike | None = None,
+                           subsoil0_t_ha: ArrayLike | None = None,
+                           input_month_weights: ArrayLike | None = None,
+                           amendment_month: int = 4, clay_resolution: float = 1.0,
+                           deep_fraction: ArrayLike = DEEP_FRACTION,
+                           deep_rate_per_yr: ArrayLike = DEEP_RATE_PER_YR,
+                           inert_fraction: ArrayLike = SPOIL_INERT_FRACTION) -> SoilTrajectory:
+    """Annual SOC stocks of n parcel-options under one region's climate, by RothC.
+
+    Parameters
+    ----------
+    soc0_t_ha : array_like [t C/ha], shape ``(n,)``
+        Initial 0-``depth_cm`` stock (``stock_from_concentration``).
+    clay_pct : array_like [%], ``(n,)``
+    plant_input : array_like [t C/ha/yr], ``(n, Y)``
+        Litter and root carbon entering the soil in each year.
+    dpm_rpm : array_like [-], ``(n,)``
+    fym_once : array_like [t C/ha], ``(n,)``
+        Sludge / compost carbon applied once in year 1.
+    biochar_once : array_like [t C/ha], ``(n,)``
+    biochar_permanence : array_like [-], ``(n,)``
+    covered : array_like [bool], ``(n, Y)``
+        Plant cover in each year.
+    tmp_c, rain_mm, evap_mm : array_like, ``(12,)`` [C], [mm], [mm]
+        Monthly climate normals of the region (open-pan evaporation).
+    depth_cm : float [cm]
+    fym_yearly : array_like [t C/ha/yr], ``(n, Y)``, optional
+        Manure-like carbon applied every year (in ``amendment_month``).
+    subsoil0_t_ha : array_like [t C/ha], ``(n,)``, optional
+        Initial 30-100 cm stock (default ``soc0 * (100 - depth) / depth``).
+    input_month_weights : array_like, ``(12,)``, optional
+        Share of each year's plant input per month (default 1/12 each).
+    amendment_month : int
+        Month (1-12) amendments are applied.
+    clay_resolution : float [%]
+        Clay is rounded to this step to share year maps between rows.
+    deep_fraction, deep_rate_per_yr : see ``deep_layer``.
+    inert_fraction : array_like [-], see ``initial_pools``.
+
+    Returns
+    -------
+    SoilTrajectory
+        ``topsoil`` and ``subsoil`` stocks [t C/ha], shape ``(n, Y+1)``, year 0 the start.
+    """
+    cov = np.atleast_2d(np.asarray(covered, dtype=bool))
+    plant = np.atleast_2d(_f(plant_input))
+    n, n_years = np.broadcast_shapes(cov.shape, plant.shape)
+    cov = np.broadcast_to(cov, (n, n_years))
+    plant = np.broadcast_to(plant, (n, n_years))
+    soc0, clay, ratio, fym1, char, perm = (np.broadcast_to(_f(a), (n,)) for a in (
+        soc0_t_ha, clay_pct, dpm_rpm, fym_once, biochar_once, biochar_permanence))
+    fym_y = np.zeros((n, n_years)) if fym_yearly is None else np.broadcast_to(_f(fym_yearly), (n, n_years))
+    weights = np.full(12, 1.0 / 12.0) if input_month_weights is None else _f(input_month_weights)
+    weights = weights / weights.sum()
+    g_clay, g_cov, group = _group_rows(clay, cov, clay_resolution)
+    maps = _group_maps(g_clay, g_cov, _f(tmp_c), _f(rain_mm), _f(evap_mm), depth_cm, weights,
+                       amendment_month)
+    log.debug("soil_carbon_trajectory: %d rows in %d groups, %d years", n, len(g_clay), n_years)
+    pools = initial_pools(soc0, clay, inert_fraction)
+    frac = (ratio / (ratio + 1.0))[:, None]
+    top = np.empty((n, n_years + 1))
+    top[:, 0] = pools.sum(axis=1)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(g_clay) + 1))
+    for g in range(len(g_clay)):
+        rows = order[bounds[g]:bounds[g + 1]]
+        top[rows, 1:] = _advance_group(pools[rows, :4], plant[rows] * frac[rows],
+                                       plant[rows] * (1.0 - frac[rows]), fym_y[rows],
+                                       fym1[rows], (char * (1.0 - perm))[rows],
+                                       _GroupMaps(*(m[g] for m in maps)))
+    sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0_t_ha is None else np.broadcast_to(_f(subsoil0_t_ha), (n,))
+    top[:, 1:] += pools[:, 4, None]
+    # the deep layer follows root- and manure-driven gains, not the inert biochar added on top
+    sub = sub0[:, None] + deep_layer(top - top[:, :1], deep_fraction, deep_rate_per_yr)
+    top[:, 1:] += (char * perm)[:, None]
+    return SoilTrajectory(top, sub)
