@@ -1,0 +1,148 @@
+"""Year-by-year curves of a planting mix: living carbon by layer, litter input to soil, cover.
+
+Every quantity the option table needs from vegetation is a *mix curve* (one value per mix and
+year since the works) times a *row scalar* (the parcel-option's productivity).  This module
+computes the curves once per region; ``estimators.options`` scales and gathers them per row.
+
+A mix is a set of species with area shares (mixes.csv); each species grows as a full stand on
+its share of the area (estimators.biomass.species_carbon), starting ``delay_yr`` years after the
+works (natural colonisation is slow) and scaled by the mix's ``productivity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from estimators.biomass import cover_fraction, species_carbon
+from estimators.table import LAYERS
+
+__all__ = ["MixCurves", "mix_curves"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MixCurves:
+    """Curves of every mix of one region over years since the works t = 0..Y.
+
+    Attributes
+    ----------
+    mixes : list of str
+        Mix keys, catalogue order.
+    species : list of str
+        Species keys (columns of ``shares``).
+    shares : ndarray (n_mix, n_species) [0-1]
+        Area share of each species in each mix.
+    layer_shares : ndarray (n_mix, 3) [0-1]
+        Area share of the tree, shrub and grass layers.
+    carbon : ndarray (n_mix, 3, Y+1) [t C/ha]
+        Living carbon (above + below ground) per layer at the start of each year since the works.
+    litter : ndarray (n_mix, 3, Y+1) [t C/ha/yr]
+        Carbon returned to the soil (litter and root turnover) during each year, by layer.
+    dpm_rpm : ndarray (n_mix, 3) [-]
+        RothC DPM/RPM ratio of each layer's litter (share-weighted over its species).
+    cover : ndarray (n_mix, Y+1) [0-1]
+        Ground cover of the mix (area-weighted cover of its species) at the start of each year.
+    woody_aspect_pref : ndarray (n_mix, n_species) [0-1]
+        Weight of each species in the mix's woody (tree + shrub) carbon, for aspect multipliers.
+    planted : ndarray of bool (n_mix,)
+    """
+
+    mixes: list[str]
+    species: list[str]
+    shares: Array
+    layer_shares: Array
+    carbon: Array
+    litter: Array
+    dpm_rpm: Array
+    cover: Array
+    woody_weight: Array
+    planted: NDArray[np.bool_]
+
+    def index(self, keys: object) -> NDArray[np.int64]:
+        """Positions of mix keys."""
+        lookup = {m: i for i, m in enumerate(self.mixes)}
+        return np.array([lookup[k] for k in np.atleast_1d(np.asarray(keys, dtype=object))], dtype=np.int64)
+
+
+def _mix_matrix(mixes: pd.DataFrame, mix_keys: list[str], species_keys: list[str], column: str) -> Array:
+    """(n_mix, n_species) matrix of a mixes.csv column (0 where a species is absent)."""
+    wide = mixes.pivot_table(index="mix", columns="species", values=column, aggfunc="sum", fill_value=0.0)
+    return wide.reindex(index=mix_keys, columns=species_keys, fill_value=0.0).to_numpy(dtype=float)
+
+
+def _per_mix(mixes: pd.DataFrame, mix_keys: list[str], column: str, default: float) -> Array:
+    """One value per mix of a column repeated on each of its rows (first row wins)."""
+    if column not in mixes.columns:
+        return np.full(len(mix_keys), default)
+    first = mixes.groupby("mix", sort=False)[column].first()
+    return pd.to_numeric(first.reindex(mix_keys), errors="coerce").fillna(default).to_numpy(dtype=float)
+
+
+def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixCurves:
+    """Curves of all mixes of one region over ``n_years`` years since the works.
+
+    Parameters
+    ----------
+    species : DataFrame
+        species.csv rows (at least the species used by ``mixes``), column ``species`` = key.
+    mixes : DataFrame
+        mixes.csv rows of one region: mix, species, layer, area_share [0-1], planted, delay_yr
+        [yr], productivity [-].
+    n_years : int
+        Horizon minus start year, Y >= 1.
+
+    Returns
+    -------
+    MixCurves
+        ``carbon[m, l, t] = productivity_m * sum_{s in layer l} share_{m,s} C_s(t - delay_m)``;
+        ``litter[m, l, t] = productivity_m * sum share_{m,s} turnover_s C_s(t - delay_m)``;
+        ``cover[m, t] = min(1, sum_s share_{m,s} cover_s(t - delay_m))``.
+    """
+    mix_keys = list(dict.fromkeys(mixes["mix"]))
+    used = list(dict.fromkeys(mixes["species"]))
+    table = species.set_index("species").loc[used].reset_index()
+    shares = _mix_matrix(mixes, mix_keys, used, "area_share")
+    delay = _per_mix(mixes, mix_keys, "delay_yr", 0.0)
+    productivity = _per_mix(mixes, mix_keys, "productivity", 1.0)
+    planted = _per_mix(mixes, mix_keys, "planted", 1.0) > 0.5
+
+    t = np.arange(n_years + 1, dtype=float)
+    age = np.clip(t[None, :] - delay[:, None], 0.0, None)  # (n_mix, Y+1)
+    stand_c = species_carbon(table, age)  # (n_species, n_mix, Y+1)
+    weighted = shares.T[:, :, None] * stand_c * productivity[None, :, None]
+    turnover = table["turnover_yr"].to_numpy(dtype=float)[:, None, None]
+    layer_of = table["layer"].to_numpy(dtype=str)
+
+    carbon = np.stack([weighted[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
+    litter = np.stack([(weighted * turnover)[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
+    dpm_rpm = _layer_dpm_rpm(shares, table, layer_of)
+    cover_s = cover_fraction(
+        table["max_cover"].to_numpy(dtype=float)[:, None, None],
+        table["cover_halftime_yr"].to_numpy(dtype=float)[:, None, None],
+        age[None, :, :],
+    )
+    cover = np.clip((shares.T[:, :, None] * cover_s).sum(axis=0), 0.0, 1.0)
+    layer_shares = np.stack([shares[:, layer_of == lay].sum(axis=1) for lay in LAYERS], axis=1)
+    woody = np.isin(layer_of, ("tree", "shrub"))
+    woody_share = shares * woody[None, :]
+    total_woody = woody_share.sum(axis=1, keepdims=True)
+    woody_weight = np.divide(woody_share, total_woody, out=np.zeros_like(woody_share), where=total_woody > 0)
+    return MixCurves(mix_keys, used, shares, layer_shares, carbon, litter, dpm_rpm, cover, woody_weight, planted)
+
+
+def _layer_dpm_rpm(shares: Array, table: pd.DataFrame, layer_of: NDArray[np.str_]) -> Array:
+    """Share-weighted DPM/RPM ratio per mix and layer (1.0 where a layer is empty)."""
+    ratio = table["dpm_rpm"].to_numpy(dtype=float)
+    out = np.ones((shares.shape[0], len(LAYERS)))
+    for j, lay in enumerate(LAYERS):
+        in_layer = layer_of == lay
+        weight = shares[:, in_layer]
+        total = weight.sum(axis=1)
+        mean = (weight * ratio[in_layer][None, :]).sum(axis=1)
+        out[:, j] = np.divide(mean, total, out=np.ones_like(total), where=total > 0)
+    return out

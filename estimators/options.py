@@ -1,0 +1,390 @@
+"""The option table: every parcel x feasible restoration option, with per-hectare yields.
+
+This is the one place where the science is combined (DESIGN.md section 2).  An option is a
+(regrading, amendment, mix) triple of the catalogue.  For every parcel the candidates are the
+regradings that apply to its landform and slope, the amendments offered on its soil, and the
+mixes whose every species is suitable on the regraded, amended site; natural recovery (mix
+``natural``) is always a candidate.
+
+Carbon accounting from the start year S to year S + t (t CO2e/ha, DESIGN.md section 2)::
+
+    net(t) = tree(t) + shrub(t) + grass(t) + soil(t) - erosion(t) - works
+
+* vegetation: mix curves (estimators.mixcurves) x a row productivity (amendment multiplier x
+  aspect multiplier of the woody layers);
+* soil: change of the 0-100 cm stock from RothC (estimators.soil) driven by litter, manure-like
+  amendments and biochar, starting from the parcel's stock (or the imported topsoil's);
+* erosion: the share ``f_emit`` of the soil carbon carried off by RUSLE/CSLE soil loss
+  A = R K LS C P, with LS from the regraded geometry and C from the mix's cover curve;
+* works: CO2 of lime (IPCC 2006 Eq. 11.12) and of the diesel burnt moving earth.
+
+Everything is a row scalar times a per-mix (or per-mix-and-clay) curve, gathered with numpy
+indexing: no Python loop runs over parcels or rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from estimators.biomass import co2e
+from estimators.erosion import cover_factor_from_cover, earthwork_m3_per_ha, ls_factor, regraded_geometry
+from estimators.mixcurves import MixCurves, mix_curves
+from estimators.optioncost import option_costs
+from estimators.optionsoil import soil_change
+from estimators.suitability import amended_sites, aspect_multiplier, suitability
+from estimators.table import LAYERS, POOLS, OptionTable
+
+__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_id"]
+
+log = logging.getLogger(__name__)
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+DIESEL_T_CO2_PER_L = 2.68e-3  # [t CO2/L] IPCC 2006 Vol. 2 default for gas/diesel oil (reference costs.md)
+
+
+@dataclass(frozen=True)
+class EstimateSettings:
+    """Choices of the estimate that are not data tables.
+
+    Attributes
+    ----------
+    start_year, horizon_year : int
+        Works happen at the start of ``start_year``; carbon is counted up to ``horizon_year``.
+    report_year : int
+        An intermediate year reported separately (2030, the carbon-peak year).
+    regrading, amendments, mixes : sequence of str or None
+        Restrict the catalogue (project.toml [options]); None = all applicable.
+    ls_method : str
+        "csle" (McCool below the breakpoint, Liu et al. 1994 above: steep mine slopes) or "rusle".
+    steep_breakpoint_deg : float [degrees]
+    enrichment_ratio : float [-]
+        SOC enrichment of eroded sediment (reference erosion.md section 5, default 1.3).
+    f_emit : float [0-1]
+        Share of eroded SOC emitted as CO2 (default 0.2, disputed: keep it a parameter).
+    aspect_woody_max : float [-]
+        Growth multiplier of north-preferring woody species on due-north slopes (1.0-1.3).
+    native_only : bool
+        Only species listed for the project's region.
+    rothc_cover_threshold : float [0-1]
+        Ground cover above which RothC treats the soil as vegetated.
+    """
+
+    start_year: int
+    horizon_year: int
+    report_year: int = 2030
+    regrading: Sequence[str] | None = None
+    amendments: Sequence[str] | None = None
+    mixes: Sequence[str] | None = None
+    ls_method: str = "csle"
+    steep_breakpoint_deg: float = 10.0
+    enrichment_ratio: float = 1.3
+    f_emit: float = 0.2
+    aspect_woody_max: float = 1.2
+    native_only: bool = True
+    rothc_cover_threshold: float = 0.2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_years(self) -> int:
+        return int(self.horizon_year - self.start_year)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Feasible (parcel, regrading, amendment, mix) rows as integer positions, parcels outer."""
+
+    parcel: IntArray
+    regrading: IntArray
+    amendment: IntArray
+    mix: IntArray
+
+
+def _restrict(table: pd.DataFrame, key: str, keep: Sequence[str] | None, always: str) -> pd.DataFrame:
+    if keep is None:
+        return table.reset_index(drop=True)
+    wanted = set(keep) | {always}
+    return table[table[key].isin(wanted)].reset_index(drop=True)
+
+
+def _sites(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:
+    """Parcel attributes in the form estimators.suitability reads."""
+    return pd.DataFrame(
+        {
+            "mat_c": float(region["mat_c"]),
+            "map_mm": float(region["map_mm"]),
+            "soil_ph": parcels["soil_ph"].to_numpy(dtype=float),
+            "slope_deg": parcels["slope_deg"].to_numpy(dtype=float),
+            "elevation_m": parcels["elevation_m"].to_numpy(dtype=float),
+            "soil_depth_cm": parcels["soil_depth_cm"].to_numpy(dtype=float),
+            "contaminated": parcels["contaminated"].to_numpy(dtype=bool),
+            "region": str(region["region"]),
+        }
+    )
+
+
+def _regrading_applies(parcels: pd.DataFrame, regrading: pd.DataFrame) -> NDArray[np.bool_]:
+    """(P, R): the regrading fits the landform and the parcel is steeper than its threshold."""
+    landform = parcels["landform"].to_numpy(dtype=str)[:, None]
+    applies = regrading["applies_to"].astype(str).str.split(";")
+    fits = np.array([[lf in set(a) or "all" in a for a in applies] for lf in np.unique(landform)])
+    lookup = {lf: i for i, lf in enumerate(np.unique(landform))}
+    by_landform = fits[[lookup[lf] for lf in landform[:, 0]]]
+    slope = parcels["slope_deg"].to_numpy(dtype=float)[:, None]
+    steeper = slope > regrading["min_parcel_slope_deg"].to_numpy(dtype=float)[None, :]
+    is_none = (regrading["regrading"] == "none").to_numpy()[None, :]
+    return is_none | (by_landform & steeper)
+
+
+def _amendment_offered(parcels: pd.DataFrame, amendments: pd.DataFrame) -> NDArray[np.bool_]:
+    """(P, A): the amendment is offered on the parcel's soil (offered_when / not_when)."""
+    ph = parcels["soil_ph"].to_numpy(dtype=float)
+    depth = parcels["soil_depth_cm"].to_numpy(dtype=float)
+    contaminated = parcels["contaminated"].to_numpy(dtype=bool)
+    conditions = {
+        "all": np.ones(len(parcels), dtype=bool),
+        "": np.ones(len(parcels), dtype=bool),
+        "acid": ph < 6.5,
+        "alkaline": ph > 8.0,
+        "shallow": depth < 30.0,
+        "contaminated": contaminated,
+    }
+    blocked = {"": np.zeros(len(parcels), dtype=bool), **{k: v for k, v in conditions.items() if k not in ("", "all")}}
+    not_when = amendments["not_when"] if "not_when" in amendments.columns else pd.Series("", index=amendments.index)
+    cols = []
+    for when, never in zip(amendments["offered_when"].astype(str), not_when.fillna("").astype(str)):
+        offered = np.ones(len(parcels), dtype=bool)
+        for cond in when.split(";"):
+            offered &= conditions.get(cond.strip(), np.zeros(len(parcels), dtype=bool))
+        for cond in never.split(";"):
+            offered &= ~blocked.get(cond.strip(), np.zeros(len(parcels), dtype=bool))
+        cols.append(offered)
+    return np.stack(cols, axis=1)
+
+
+def candidate_rows(
+    parcels: pd.DataFrame,
+    species: pd.DataFrame,
+    region: pd.Series,
+    regrading: pd.DataFrame,
+    amendments: pd.DataFrame,
+    curves: MixCurves,
+    native_only: bool = True,
+) -> Candidates:
+    """Feasible (parcel, regrading, amendment, mix) combinations, in deterministic order.
+
+    A mix is feasible on a regraded, amended site when every species in it is suitable there
+    (estimators.suitability); ``natural`` is always feasible.  Rows come out parcel by parcel, then
+    regrading, amendment and mix in catalogue order.
+    """
+    n_p, n_r, n_a, n_m = len(parcels), len(regrading), len(amendments), len(curves.mixes)
+    reg_ok = _regrading_applies(parcels, regrading)
+    am_ok = _amendment_offered(parcels, amendments)
+    new_slope, _ = regraded_geometry(
+        parcels["slope_deg"].to_numpy(dtype=float)[:, None],
+        parcels["slope_length_m"].to_numpy(dtype=float)[:, None],
+        regrading["target_slope_deg"].to_numpy(dtype=float)[None, :],
+        regrading["bench_spacing_m"].to_numpy(dtype=float)[None, :],
+    )
+    base = _sites(parcels, region)
+    variants = base.iloc[np.repeat(np.arange(n_p), n_r * n_a)].reset_index(drop=True)
+    variants["slope_deg"] = np.repeat(new_slope.ravel(), n_a)
+    amended = amended_sites(
+        variants,
+        ph_change=np.tile(amendments["ph_change"].to_numpy(dtype=float), n_p * n_r),
+        depth_add_cm=np.tile(amendments["depth_add_cm"].to_numpy(dtype=float), n_p * n_r),
+        remediates_contamination=np.tile(amendments["remediates_contamination"].to_numpy(dtype=bool), n_p * n_r),
+    )
+    species_used = species.set_index("species").loc[curves.species].reset_index()
+    suit = suitability(species_used, amended, native_only=native_only)
+    in_mix = curves.shares > 0  # (M, S)
+    misfits = (~suit.ok).astype(np.int32) @ in_mix.T.astype(np.int32)  # (P*R*A, M)
+    mix_ok = (misfits == 0) | ~curves.planted[None, :]
+    valid = mix_ok.reshape(n_p, n_r, n_a, n_m)
+    valid &= reg_ok[:, :, None, None] & am_ok[:, None, :, None]
+    p, r, a, m = np.nonzero(valid)
+    return Candidates(p.astype(np.int64), r.astype(np.int64), a.astype(np.int64), m.astype(np.int64))
+
+
+def option_id(regrading: str, amendment: str, mix: str) -> str:
+    """``slope_25+lime+pine_shrub_grass``: the parts that are not ``none`` joined by '+'."""
+    return "+".join(part for part in (regrading, amendment, mix) if part != "none") or "none"
+
+
+def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str],
+                mixes: Sequence[str]) -> NDArray[np.object_]:
+    """Option id of every row, built once per distinct (regrading, amendment, mix) triple."""
+    n_a, n_m = len(amendments), len(mixes)
+    code = (cand.regrading * n_a + cand.amendment) * n_m + cand.mix
+    unique, inverse = np.unique(code, return_inverse=True)
+    r, rest = np.divmod(unique, n_a * n_m)
+    a, m = np.divmod(rest, n_m)
+    names = np.array([option_id(regrading[i], amendments[j], mixes[k]) for i, j, k in zip(r, a, m)], dtype=object)
+    return names[inverse]
+
+
+def _vegetation(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, amendments: pd.DataFrame,
+                species: pd.DataFrame, settings: EstimateSettings) -> tuple[Array, Array]:
+    """Row productivity per layer (n_rows, 3) and living carbon (n_rows, 3, Y+1) [t C/ha]."""
+    table = species.set_index("species").loc[curves.species]
+    aspect = parcels["aspect_deg"].to_numpy(dtype=float)
+    slope = parcels["slope_deg"].to_numpy(dtype=float)
+    aspect = np.where(slope < 2.0, np.nan, aspect)  # flat ground has no aspect
+    mult = aspect_multiplier(aspect[:, None], table["aspect_pref"].to_numpy(dtype=object)[None, :],
+                             woody_max=settings.aspect_woody_max)  # (P, S)
+    woody_mult = mult @ curves.woody_weight.T  # (P, M)
+    woody_mult = np.where(curves.woody_weight.sum(axis=1)[None, :] > 0, woody_mult, 1.0)
+    amend = amendments["productivity_multiplier"].to_numpy(dtype=float)[cand.amendment]
+    aspect_row = woody_mult[cand.parcel, cand.mix]
+    productivity = np.stack([amend * aspect_row, amend * aspect_row, amend], axis=1)
+    carbon = curves.carbon[cand.mix] * productivity[:, :, None]
+    return productivity, carbon
+
+
+def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regrading: pd.DataFrame,
+             region: pd.Series, settings: EstimateSettings) -> tuple[Array, Array]:
+    """Yearly soil loss factor per row: (R K LS P) (n_rows,) and the mix's C per year (n_rows, Y)."""
+    new_slope, new_len = regraded_geometry(
+        parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
+        parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
+        regrading["target_slope_deg"].to_numpy(dtype=float)[cand.regrading],
+        regrading["bench_spacing_m"].to_numpy(dtype=float)[cand.regrading],
+    )
+    ls = ls_factor(new_slope, new_len, method=settings.ls_method, steep_breakpoint_deg=settings.steep_breakpoint_deg)
+    p = regrading["support_p"].to_numpy(dtype=float)[cand.regrading]
+    rklsp = float(region["r_factor"]) * float(region["k_factor"]) * ls * p
+    # cover during year y is taken at its start: the first year after the works is bare ground
+    c_by_mix = cover_factor_from_cover(curves.cover[:, :-1])  # (M, Y)
+    return rklsp, c_by_mix
+
+
+def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
+                       settings: EstimateSettings) -> OptionTable:
+    """Every parcel x feasible option with carbon by pool, cost and erosion per hectare.
+
+    Parameters
+    ----------
+    parcels : DataFrame
+        Validated parcels (DESIGN.md section 4 columns; defaults already filled).
+    catalogue : object
+        With DataFrame attributes species, regions, climate, regrading, amendments, mixes, costs
+        (optimizer.catalogue.Catalogue or anything shaped like it).
+    region_key : str
+        Key of regions.csv.
+    settings : EstimateSettings
+
+    Returns
+    -------
+    OptionTable
+        ``rows`` per parcel x option (all OPTION_COLUMNS, plus pools at ``report_year``).
+    """
+    y = settings.n_years
+    if y < 1:
+        raise ValueError("horizon_year must be after start_year")
+    region = catalogue.regions.set_index("region").loc[region_key].copy()
+    region["region"] = region_key
+    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
+    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
+    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
+    if settings.mixes is not None:
+        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    curves = mix_curves(catalogue.species, mixes, y)
+    cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
+    log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
+
+    productivity, veg_c = _vegetation(curves, cand, parcels, amendments, catalogue.species, settings)
+    rklsp, c_by_mix = _erosion(curves, cand, parcels, regrading, region, settings)
+    loss_yearly_c = c_by_mix[cand.mix]  # (n, Y) C factor per year
+    soil_t_c, soc_g_kg = soil_change(parcels, cand, curves, productivity, amendments, catalogue, region_key, settings)
+
+    soil_loss = rklsp[:, None] * loss_yearly_c  # (n, Y) [t/ha/yr]
+    soc_lost = soil_loss * (soc_g_kg[:, None] / 1000.0) * settings.enrichment_ratio  # [t C/ha/yr]
+    erosion_cum = np.concatenate([np.zeros((len(rklsp), 1)), np.cumsum(soc_lost, axis=1)], axis=1)
+    erosion_tco2e = -co2e(erosion_cum * settings.f_emit)  # (n, Y+1), <= 0
+
+    earth = earthwork_m3_per_ha(
+        parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
+        parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
+        regrading["target_slope_deg"].to_numpy(dtype=float)[cand.regrading],
+    )
+    costs = option_costs(cand, earth, regrading, amendments, curves, catalogue.costs, y)
+    works = -(co2e(amendments["rate_t_ha"].to_numpy(dtype=float)[cand.amendment]
+                   * amendments["lime_emission_t_c_per_t"].to_numpy(dtype=float)[cand.amendment])
+              + costs.earthwork_m3_ha * regrading["diesel_l_m3"].to_numpy(dtype=float)[cand.regrading]
+              * DIESEL_T_CO2_PER_L)
+
+    pools_t = {
+        "tree": co2e(veg_c[:, 0]) , "shrub": co2e(veg_c[:, 1]), "grass": co2e(veg_c[:, 2]),
+        "soil": co2e(soil_t_c), "erosion": erosion_tco2e,
+    }
+    # vegetation pools count the change since the works: spoil starts bare
+    for layer in LAYERS:
+        pools_t[layer] = pools_t[layer] - pools_t[layer][:, :1]
+    net = sum(pools_t.values()) + works[:, None]  # works emitted at the start
+    return _assemble(parcels, cand, regrading, amendments, curves, pools_t, works, net, soil_loss, costs,
+                     region, settings)
+
+
+def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, amendments: pd.DataFrame,
+              curves: MixCurves, pools_t: dict[str, Array], works: Array, net: Array, soil_loss: Array,
+              costs: Any, region: pd.Series, settings: EstimateSettings) -> OptionTable:
+    """Gather the per-row arrays into the OptionTable."""
+    y = settings.n_years
+    years = np.arange(settings.start_year, settings.horizon_year + 1)
+    i_rep = int(np.clip(settings.report_year - settings.start_year, 0, y))
+    reg = regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
+    am = amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
+    mix = np.asarray(curves.mixes, dtype=str)[cand.mix]
+    rows = pd.DataFrame({
+        "parcel_id": parcels["parcel_id"].to_numpy(dtype=object)[cand.parcel],
+        "option_id": _option_ids(cand, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes),
+        "regrading": reg, "amendment": am, "mix": mix,
+        "area_ha": parcels["area_ha"].to_numpy(dtype=float)[cand.parcel],
+        "net_tco2e_ha": net[:, y],
+    })
+    natural = (reg == "none") & (am == "none") & (mix == "natural")
+    baseline = np.full(len(parcels), np.nan)
+    baseline[cand.parcel[natural]] = net[natural, y]
+    rows["additional_tco2e_ha"] = net[:, y] - baseline[cand.parcel]
+    rows["tco2e_ha_2030"] = net[:, i_rep]
+    rows["cost_cny_ha"] = costs.capital + costs.maintenance
+    rows["capital_cny_ha"] = costs.capital
+    rows["maintenance_cny_ha"] = costs.maintenance
+    rows["erosion_t_ha_yr"] = soil_loss.mean(axis=1)
+    rows["erosion_first5_t_ha_yr"] = soil_loss[:, : min(5, y)].mean(axis=1)
+    for j, layer in enumerate(LAYERS):
+        rows[f"{layer}_share"] = curves.layer_shares[cand.mix, j]
+    for pool in POOLS:
+        value = works if pool == "works" else pools_t[pool][:, y]
+        rows[f"{pool}_tco2e_ha"] = value
+    for pool in POOLS:
+        value = works if pool == "works" else pools_t[pool][:, i_rep]
+        rows[f"{pool}_tco2e_ha_{settings.report_year}"] = value
+    rows["earthwork_m3_ha"] = costs.earthwork_m3_ha
+    rows["is_natural"] = natural
+    parcel_frame = _parcel_frame(parcels, region)
+    mix_species = pd.DataFrame(curves.shares, index=curves.mixes, columns=curves.species)
+    return OptionTable(
+        rows=rows, parcels=parcel_frame, mix_species=mix_species, years=years,
+        net_trajectory=net.astype(np.float32), start_year=settings.start_year,
+        horizon_year=settings.horizon_year, meta={"region": str(region["region"])},
+    )
+
+
+def _parcel_frame(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:
+    """Parcel facts the optimiser needs, index parcel_id."""
+    frame = pd.DataFrame({
+        "area_ha": parcels["area_ha"].to_numpy(dtype=float),
+        "region": str(region["region"]),
+        "erosion_tolerance_t_ha_yr": float(region["erosion_tolerance_t_ha_yr"]),
+        "status": parcels["status"].fillna("").astype(str).to_numpy() if "status" in parcels else "",
+        "forced_option": parcels["forced_option"].fillna("").astype(str).to_numpy() if "forced_option" in parcels else "",
+        "landform": parcels["landform"].astype(str).to_numpy(),
+    }, index=pd.Index(parcels["parcel_id"].astype(str), name="parcel_id"))
+    return frame

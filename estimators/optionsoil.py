@@ -1,0 +1,74 @@
+"""Soil carbon change of every option row, 0-100 cm, by RothC (estimators.soil).
+
+The option rows of one region share the climate; RothC groups them by clay and by the mix's
+cover sequence internally, so the whole project runs as a handful of array operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from estimators.soil import soil_carbon_trajectory, stock_from_concentration
+
+__all__ = ["soil_change"]
+
+Array = NDArray[np.float64]
+TOPSOIL_DEPTH_CM = 30.0  # [cm] RothC layer (IPCC 0-30 cm); the 30-100 cm layer follows it
+
+
+def _litter(curves: Any, cand: Any, productivity: Array) -> tuple[Array, Array]:
+    """Row litter input (n, Y) [t C/ha/yr] and its input-weighted DPM/RPM ratio (n,)."""
+    litter_l = curves.litter[cand.mix][:, :, :-1] * productivity[:, :, None]  # (n, 3, Y)
+    plant = litter_l.sum(axis=1)
+    weight = litter_l.sum(axis=2)
+    total = weight.sum(axis=1)
+    ratio = np.divide((weight * curves.dpm_rpm[cand.mix]).sum(axis=1), total, out=np.ones_like(total),
+                      where=total > 0)
+    return plant, ratio
+
+
+def soil_change(parcels: pd.DataFrame, cand: Any, curves: Any, productivity: Array, amendments: pd.DataFrame,
+                catalogue: Any, region_key: str, settings: Any) -> tuple[Array, Array]:
+    """Change of the 0-100 cm SOC stock since the works and the topsoil SOC concentration.
+
+    Returns
+    -------
+    delta : ndarray (n, Y+1) [t C/ha]
+        SOC(0-100 cm, year t) - SOC(0-100 cm, year 0); imported topsoil's carbon is part of the
+        year-0 stock, so only what happens after the works counts.
+    soc_g_kg : ndarray (n,) [g/kg]
+        Concentration of the surface layer that erosion carries off.
+    """
+    soc = parcels["soc_g_kg"].to_numpy(dtype=float)[cand.parcel]
+    bd = parcels["bulk_density_g_cm3"].to_numpy(dtype=float)[cand.parcel]
+    depth_add = amendments["depth_add_cm"].to_numpy(dtype=float)[cand.amendment]
+    topsoil_soc = pd.to_numeric(amendments.get("topsoil_soc_g_kg"), errors="coerce").to_numpy(dtype=float)
+    topsoil_soc = topsoil_soc[cand.amendment] if topsoil_soc.size else np.full(len(soc), np.nan)
+    rate = amendments["rate_t_ha"].to_numpy(dtype=float)[cand.amendment]
+    imported = (depth_add >= TOPSOIL_DEPTH_CM) & ~np.isnan(topsoil_soc)
+    topsoil_bd = np.divide(rate, depth_add * 100.0, out=np.ones_like(rate), where=depth_add > 0)
+    soc_top = np.where(imported, topsoil_soc, soc)
+    soc0 = stock_from_concentration(soc_top, np.where(imported, topsoil_bd, bd), TOPSOIL_DEPTH_CM)
+    sub0 = stock_from_concentration(soc, bd, 100.0 - TOPSOIL_DEPTH_CM)
+
+    plant, ratio = _litter(curves, cand, productivity)
+    covered = (curves.cover[:, :-1] >= settings.rothc_cover_threshold)[cand.mix]
+    carbon_in = amendments["carbon_input_t_c_ha"].to_numpy(dtype=float)[cand.amendment]
+    pool = amendments["input_pool"].astype(str).to_numpy()[cand.amendment]
+    permanence = pd.to_numeric(amendments["biochar_permanence"], errors="coerce").fillna(0.0).to_numpy()[cand.amendment]
+    climate = catalogue.climate[catalogue.climate["region"] == region_key].sort_values("month")
+    clay = parcels["clay_pct"].to_numpy(dtype=float)[cand.parcel]
+    traj = soil_carbon_trajectory(
+        soc0, clay, plant, ratio,
+        fym_once=np.where(pool == "fym", carbon_in, 0.0),
+        biochar_once=np.where(pool == "biochar", carbon_in, 0.0),
+        biochar_permanence=permanence, covered=covered,
+        tmp_c=climate["tmp_c"].to_numpy(dtype=float), rain_mm=climate["rain_mm"].to_numpy(dtype=float),
+        evap_mm=climate["evap_mm"].to_numpy(dtype=float), depth_cm=TOPSOIL_DEPTH_CM, subsoil0_t_ha=sub0,
+    )
+    total = traj.topsoil + traj.subsoil
+    return total - total[:, :1], soc_top
