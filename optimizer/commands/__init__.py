@@ -7,3 +7,4 @@ Add a module here and import it below.
 from __future__ import annotations
 from optimizer.commands import growth  # noqa: F401
 from optimizer.commands import project  # noqa: F401
+from optimizer.commands import soil  # noqa: F401
