@@ -229,9 +229,10 @@ def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence
     return names[inverse]
 
 
-def _vegetation(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, amendments: pd.DataFrame,
-                species: pd.DataFrame, settings: EstimateSettings) -> tuple[Array, Array]:
-    """Row productivity per layer (n_rows, 3) and living carbon (n_rows, 3, Y+1) [t C/ha]."""
+def _productivity(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, amendments: pd.DataFrame,
+                  species: pd.DataFrame, settings: EstimateSettings) -> Array:
+    """Row productivity per layer (n_rows, 3) [-]: amendment multiplier, times the aspect
+    multiplier of the mix's woody species for the tree and shrub layers."""
     table = species.set_index("species").loc[curves.species]
     aspect = parcels["aspect_deg"].to_numpy(dtype=float)
     slope = parcels["slope_deg"].to_numpy(dtype=float)
@@ -241,15 +242,16 @@ def _vegetation(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, amen
     woody_mult = mult @ curves.woody_weight.T  # (P, M)
     woody_mult = np.where(curves.woody_weight.sum(axis=1)[None, :] > 0, woody_mult, 1.0)
     amend = amendments["productivity_multiplier"].to_numpy(dtype=float)[cand.amendment]
-    aspect_row = woody_mult[cand.parcel, cand.mix]
-    productivity = np.stack([amend * aspect_row, amend * aspect_row, amend], axis=1)
-    carbon = curves.carbon[cand.mix] * productivity[:, :, None]
-    return productivity, carbon
+    woody = amend * woody_mult[cand.parcel, cand.mix]
+    return np.stack([woody, woody, amend], axis=1)
 
 
 def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regrading: pd.DataFrame,
              region: pd.Series, settings: EstimateSettings) -> tuple[Array, Array]:
-    """Yearly soil loss factor per row: (R K LS P) (n_rows,) and the mix's C per year (n_rows, Y)."""
+    """Soil loss of a bare year, R K LS P [t/ha/yr] per row, and the mix's C factor per year (M, Y).
+
+    The cover of year y is taken at its start, so the first year after the works is bare.
+    """
     new_slope, new_len = regraded_geometry(
         parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
         parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
@@ -259,9 +261,15 @@ def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regradi
     ls = ls_factor(new_slope, new_len, method=settings.ls_method, steep_breakpoint_deg=settings.steep_breakpoint_deg)
     p = regrading["support_p"].to_numpy(dtype=float)[cand.regrading]
     rklsp = float(region["r_factor"]) * float(region["k_factor"]) * ls * p
-    # cover during year y is taken at its start: the first year after the works is bare ground
-    c_by_mix = cover_factor_from_cover(curves.cover[:, :-1])  # (M, Y)
-    return rklsp, c_by_mix
+    return rklsp, cover_factor_from_cover(curves.cover[:, :-1])
+
+
+def _works(cand: Candidates, earthwork: Array, regrading: pd.DataFrame, amendments: pd.DataFrame) -> Array:
+    """Emissions of the works [t CO2e/ha, <= 0]: lime CO2 (IPCC 2006 Eq. 11.12) + earthmoving diesel."""
+    lime_t_c = (amendments["rate_t_ha"].to_numpy(dtype=float)
+                * amendments["lime_emission_t_c_per_t"].to_numpy(dtype=float))[cand.amendment]
+    diesel_l = earthwork * regrading["diesel_l_m3"].to_numpy(dtype=float)[cand.regrading]
+    return -(co2e(lime_t_c) + diesel_l * DIESEL_T_CO2_PER_L)
 
 
 def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
@@ -284,8 +292,7 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     OptionTable
         ``rows`` per parcel x option (all OPTION_COLUMNS, plus pools at ``report_year``).
     """
-    y = settings.n_years
-    if y < 1:
+    if settings.n_years < 1:
         raise ValueError("horizon_year must be after start_year")
     region = catalogue.regions.set_index("region").loc[region_key].copy()
     region["region"] = region_key
@@ -294,86 +301,94 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
     if settings.mixes is not None:
         mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
-    curves = mix_curves(catalogue.species, mixes, y)
+    curves = mix_curves(catalogue.species, mixes, settings.n_years)
     cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
     log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
 
-    productivity, veg_c = _vegetation(curves, cand, parcels, amendments, catalogue.species, settings)
-    rklsp, c_by_mix = _erosion(curves, cand, parcels, regrading, region, settings)
-    loss_yearly_c = c_by_mix[cand.mix]  # (n, Y) C factor per year
+    productivity = _productivity(curves, cand, parcels, amendments, catalogue.species, settings)
     soil_t_c, soc_g_kg = soil_change(parcels, cand, curves, productivity, amendments, catalogue, region_key, settings)
-
-    soil_loss = rklsp[:, None] * loss_yearly_c  # (n, Y) [t/ha/yr]
-    soc_lost = soil_loss * (soc_g_kg[:, None] / 1000.0) * settings.enrichment_ratio  # [t C/ha/yr]
-    erosion_cum = np.concatenate([np.zeros((len(rklsp), 1)), np.cumsum(soc_lost, axis=1)], axis=1)
-    erosion_tco2e = -co2e(erosion_cum * settings.f_emit)  # (n, Y+1), <= 0
-
+    rklsp, c_by_mix = _erosion(curves, cand, parcels, regrading, region, settings)
     earth = earthwork_m3_per_ha(
         parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
         parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
         regrading["target_slope_deg"].to_numpy(dtype=float)[cand.regrading],
     )
-    costs = option_costs(cand, earth, regrading, amendments, curves, catalogue.costs, y)
-    works = -(co2e(amendments["rate_t_ha"].to_numpy(dtype=float)[cand.amendment]
-                   * amendments["lime_emission_t_c_per_t"].to_numpy(dtype=float)[cand.amendment])
-              + costs.earthwork_m3_ha * regrading["diesel_l_m3"].to_numpy(dtype=float)[cand.regrading]
-              * DIESEL_T_CO2_PER_L)
+    costs = option_costs(cand, earth, regrading, amendments, curves, catalogue.costs, settings.n_years)
+    works = _works(cand, earth, regrading, amendments)
+    return _assemble(parcels, cand, regrading, amendments, curves, productivity, soil_t_c, soc_g_kg,
+                     rklsp, c_by_mix, works, costs, region, settings)
 
-    pools_t = {
-        "tree": co2e(veg_c[:, 0]) , "shrub": co2e(veg_c[:, 1]), "grass": co2e(veg_c[:, 2]),
-        "soil": co2e(soil_t_c), "erosion": erosion_tco2e,
-    }
-    # vegetation pools count the change since the works: spoil starts bare
-    for layer in LAYERS:
-        pools_t[layer] = pools_t[layer] - pools_t[layer][:, :1]
-    net = sum(pools_t.values()) + works[:, None]  # works emitted at the start
-    return _assemble(parcels, cand, regrading, amendments, curves, pools_t, works, net, soil_loss, costs,
-                     region, settings)
+
+def _pool_curves(curves: MixCurves, c_by_mix: Array) -> dict[str, Array]:
+    """Per-mix curves over t = 0..Y: vegetation carbon gained [t CO2e/ha per unit productivity]
+    and cumulative C factor [yr] (the sum of yearly C up to t)."""
+    gained = co2e(curves.carbon - curves.carbon[:, :, :1])
+    cum_c = np.concatenate([np.zeros((len(c_by_mix), 1)), np.cumsum(c_by_mix, axis=1)], axis=1)
+    return {"tree": gained[:, 0], "shrub": gained[:, 1], "grass": gained[:, 2], "cum_c": cum_c}
 
 
 def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, amendments: pd.DataFrame,
-              curves: MixCurves, pools_t: dict[str, Array], works: Array, net: Array, soil_loss: Array,
-              costs: Any, region: pd.Series, settings: EstimateSettings) -> OptionTable:
-    """Gather the per-row arrays into the OptionTable."""
+              curves: MixCurves, productivity: Array, soil_t_c: Array, soc_g_kg: Array, rklsp: Array,
+              c_by_mix: Array, works: Array, costs: Any, region: pd.Series,
+              settings: EstimateSettings) -> OptionTable:
+    """Pools at the horizon and the report year, the net trajectory and the other row columns."""
     y = settings.n_years
-    years = np.arange(settings.start_year, settings.horizon_year + 1)
     i_rep = int(np.clip(settings.report_year - settings.start_year, 0, y))
+    curve = _pool_curves(curves, c_by_mix)
+    # eroded SOC emitted up to year t: A_bare x sum(C) x SOC x ER x f_emit  [t C/ha] -> CO2e
+    erosion_scale = co2e(rklsp * soc_g_kg / 1000.0 * settings.enrichment_ratio * settings.f_emit)
+    scale = {"tree": productivity[:, 0], "shrub": productivity[:, 1], "grass": productivity[:, 2],
+             "erosion": -erosion_scale}
+    source = {"tree": "tree", "shrub": "shrub", "grass": "grass", "erosion": "cum_c"}
+
+    def pool_at(pool: str, t: int) -> Array:
+        if pool == "works":
+            return works
+        if pool == "soil":
+            return co2e(soil_t_c[:, t])
+        return scale[pool] * curve[source[pool]][cand.mix, t]
+
+    net = co2e(soil_t_c).astype(np.float32) + works[:, None].astype(np.float32)
+    for pool in ("tree", "shrub", "grass", "erosion"):
+        net += (scale[pool][:, None] * curve[source[pool]][cand.mix]).astype(np.float32)
+
     reg = regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
     am = amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
     mix = np.asarray(curves.mixes, dtype=str)[cand.mix]
-    rows = pd.DataFrame({
+    natural = (reg == "none") & (am == "none") & (mix == "natural")
+    net_h = sum(pool_at(p, y) for p in POOLS)
+    baseline = np.full(len(parcels), np.nan)
+    baseline[cand.parcel[natural]] = net_h[natural]
+    mean_c = c_by_mix.mean(axis=1)[cand.mix]
+    first5_c = c_by_mix[:, : min(5, y)].mean(axis=1)[cand.mix]
+    columns: dict[str, Any] = {
         "parcel_id": parcels["parcel_id"].to_numpy(dtype=object)[cand.parcel],
         "option_id": _option_ids(cand, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes),
         "regrading": reg, "amendment": am, "mix": mix,
         "area_ha": parcels["area_ha"].to_numpy(dtype=float)[cand.parcel],
-        "net_tco2e_ha": net[:, y],
-    })
-    natural = (reg == "none") & (am == "none") & (mix == "natural")
-    baseline = np.full(len(parcels), np.nan)
-    baseline[cand.parcel[natural]] = net[natural, y]
-    rows["additional_tco2e_ha"] = net[:, y] - baseline[cand.parcel]
-    rows["tco2e_ha_2030"] = net[:, i_rep]
-    rows["cost_cny_ha"] = costs.capital + costs.maintenance
-    rows["capital_cny_ha"] = costs.capital
-    rows["maintenance_cny_ha"] = costs.maintenance
-    rows["erosion_t_ha_yr"] = soil_loss.mean(axis=1)
-    rows["erosion_first5_t_ha_yr"] = soil_loss[:, : min(5, y)].mean(axis=1)
+        "net_tco2e_ha": net_h,
+        "additional_tco2e_ha": net_h - baseline[cand.parcel],
+        "tco2e_ha_2030": sum(pool_at(p, i_rep) for p in POOLS),
+        "cost_cny_ha": costs.capital + costs.maintenance,
+        "capital_cny_ha": costs.capital,
+        "maintenance_cny_ha": costs.maintenance,
+        "erosion_t_ha_yr": rklsp * mean_c,
+        "erosion_first5_t_ha_yr": rklsp * first5_c,
+    }
     for j, layer in enumerate(LAYERS):
-        rows[f"{layer}_share"] = curves.layer_shares[cand.mix, j]
+        columns[f"{layer}_share"] = curves.layer_shares[cand.mix, j]
     for pool in POOLS:
-        value = works if pool == "works" else pools_t[pool][:, y]
-        rows[f"{pool}_tco2e_ha"] = value
+        columns[f"{pool}_tco2e_ha"] = pool_at(pool, y)
     for pool in POOLS:
-        value = works if pool == "works" else pools_t[pool][:, i_rep]
-        rows[f"{pool}_tco2e_ha_{settings.report_year}"] = value
-    rows["earthwork_m3_ha"] = costs.earthwork_m3_ha
-    rows["is_natural"] = natural
-    parcel_frame = _parcel_frame(parcels, region)
+        columns[f"{pool}_tco2e_ha_{settings.report_year}"] = pool_at(pool, i_rep)
+    columns["earthwork_m3_ha"] = costs.earthwork_m3_ha
+    columns["is_natural"] = natural
     mix_species = pd.DataFrame(curves.shares, index=curves.mixes, columns=curves.species)
     return OptionTable(
-        rows=rows, parcels=parcel_frame, mix_species=mix_species, years=years,
-        net_trajectory=net.astype(np.float32), start_year=settings.start_year,
-        horizon_year=settings.horizon_year, meta={"region": str(region["region"])},
+        rows=pd.DataFrame(columns), parcels=_parcel_frame(parcels, region), mix_species=mix_species,
+        years=np.arange(settings.start_year, settings.horizon_year + 1), net_trajectory=net,
+        start_year=settings.start_year, horizon_year=settings.horizon_year,
+        meta={"region": str(region["region"])},
     )
 
 

@@ -21,13 +21,21 @@ TOPSOIL_DEPTH_CM = 30.0  # [cm] RothC layer (IPCC 0-30 cm); the 30-100 cm layer 
 
 
 def _litter(curves: Any, cand: Any, productivity: Array) -> tuple[Array, Array]:
-    """Row litter input (n, Y) [t C/ha/yr] and its input-weighted DPM/RPM ratio (n,)."""
-    litter_l = curves.litter[cand.mix][:, :, :-1] * productivity[:, :, None]  # (n, 3, Y)
-    plant = litter_l.sum(axis=1)
-    weight = litter_l.sum(axis=2)
-    total = weight.sum(axis=1)
-    ratio = np.divide((weight * curves.dpm_rpm[cand.mix]).sum(axis=1), total, out=np.ones_like(total),
-                      where=total > 0)
+    """Row litter input (n, Y) [t C/ha/yr] and its input-weighted DPM/RPM ratio (n,).
+
+    Tree and shrub layers share one productivity (``productivity[:, 0]``), grass has its own.
+    """
+    woody_litter = curves.litter[:, 0, :-1] + curves.litter[:, 1, :-1]  # (M, Y)
+    grass_litter = curves.litter[:, 2, :-1]
+    pw, pg = productivity[:, 0], productivity[:, 2]
+    plant = pw[:, None] * woody_litter[cand.mix] + pg[:, None] * grass_litter[cand.mix]
+    layer_total = curves.litter[:, :, :-1].sum(axis=2)  # (M, 3)
+    woody_ratio = np.divide((layer_total[:, :2] * curves.dpm_rpm[:, :2]).sum(axis=1), layer_total[:, :2].sum(axis=1),
+                            out=np.ones(len(layer_total)), where=layer_total[:, :2].sum(axis=1) > 0)
+    w = pw * layer_total[cand.mix, :2].sum(axis=1)
+    g = pg * layer_total[cand.mix, 2]
+    ratio = np.divide(w * woody_ratio[cand.mix] + g * curves.dpm_rpm[cand.mix, 2], w + g,
+                      out=np.ones_like(w), where=(w + g) > 0)
     return plant, ratio
 
 
