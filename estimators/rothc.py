@@ -340,12 +340,14 @@ def rothc_step(pools: ArrayLike, rate: ArrayLike, clay_pct: ArrayLike, c_inp: Ar
     Hoosfield month of the model description (a*b*c = 0.3561, x = 3.51):
 
     >>> p = rothc_step([0.1533, 4.4852, 0.6671, 25.8576, 2.7], 0.3561, 23.4)
-    >>> [round(v, 4) for v in p[:4]]
-    [0.114, 4.4455, 0.6651, 25.8551]
+    >>> np.round(p[:4], 4).tolist()
+    [0.1139, 4.4454, 0.6651, 25.8551]
+
+    (the description prints 0.1140, 4.4455, 0.6651, 25.8551: its a*b*c is rounded)
     """
     p = _f(pools)
     active = _advance(p[..., :4], _f(rate), _f(clay_pct)) + input_vectors(c_inp, fym, dpm_rpm)
-    active, iom = np.broadcast_arrays(active, p[..., 4:5])
+    iom = np.broadcast_to(p[..., 4:5], active.shape[:-1] + (1,))
     return np.concatenate([active, iom], axis=-1)
 
 
@@ -388,10 +390,11 @@ def delta14c(active: ArrayLike, activity: ArrayLike, iom: ArrayLike) -> Array:
     return 1000.0 * (np.exp(-age / DELTA_MEAN_LIFE_YR) - 1.0)
 
 
-def _rows(*arrays: ArrayLike) -> list[Array]:
-    """Broadcast monthly inputs to ``(n, T)``."""
+def _rows(per_row: list[ArrayLike], *arrays: ArrayLike) -> list[Array]:
+    """Broadcast monthly inputs to ``(n, T)``, n also covering the per-row arguments."""
     out = np.broadcast_arrays(*[np.atleast_2d(_f(a)) for a in arrays])
-    return [np.ascontiguousarray(a) for a in out]
+    n = np.broadcast_shapes(out[0].shape[:1], *[np.shape(a)[:1] for a in per_row])[0]
+    return [np.ascontiguousarray(np.broadcast_to(a, (n, a.shape[1]))) for a in out]
 
 
 def rothc_simulate(clay_pct: ArrayLike, depth_cm: ArrayLike, iom: ArrayLike, tmp_c: ArrayLike,
@@ -418,7 +421,9 @@ def rothc_simulate(clay_pct: ArrayLike, depth_cm: ArrayLike, iom: ArrayLike, tmp
     -------
     RothCRun
     """
-    tmp, rain, evap, c, m, cov, ratio = _rows(tmp_c, rain_mm, evap_mm, c_inp, fym, covered, dpm_rpm)
+    starts = [] if pools0 is None else [np.atleast_2d(_f(pools0))[:, 0]]
+    tmp, rain, evap, c, m, cov, ratio = _rows([clay_pct, depth_cm, iom, tsmd0] + starts, tmp_c,
+                                              rain_mm, evap_mm, c_inp, fym, covered, dpm_rpm)
     n, months = tmp.shape
     clay = np.broadcast_to(_f(clay_pct), (n,))
     depth = np.broadcast_to(_f(depth_cm), (n,))
@@ -499,8 +504,8 @@ def rothc_spin_up(clay_pct: ArrayLike, depth_cm: ArrayLike, iom: ArrayLike, tmp_
     SpinUp
         The equilibrium (official example: SOC 37.21105 t C/ha after 19 872 months).
     """
-    tmp, rain, evap, c, m, cov, ratio, mod = _rows(tmp_c, rain_mm, evap_mm, c_inp, fym, covered,
-                                                   dpm_rpm, modern)
+    tmp, rain, evap, c, m, cov, ratio, mod = _rows([clay_pct, depth_cm, iom, tsmd0], tmp_c, rain_mm,
+                                                   evap_mm, c_inp, fym, covered, dpm_rpm, modern)
     n = tmp.shape[0]
     clay = np.broadcast_to(_f(clay_pct), (n,)).astype(float)
     depth = np.broadcast_to(_f(depth_cm), (n,))
