@@ -64,16 +64,22 @@ def add_one_option(m: pyo.ConcreteModel, c: Candidates) -> None:
 
 
 def _coupling(m: pyo.ConcreteModel, name: str, coefs: np.ndarray, sense: str, rhs: float) -> None:
-    """Add ``sum coefs_i x_i (<=|>=) rhs``; in an elastic model with a slack that relaxes it."""
-    expr = _linear(coefs, m._xs)
+    """Add ``sum coefs_i x_i (<=|>=) rhs``; in an elastic model with a slack that relaxes it.
+
+    The row is divided by its largest |coefficient| (HiGHS warns about, and slows on, rows like
+    a budget in CNY with coefficients of 1e6 and a right-hand side of 1e9); the slack of an
+    elastic row is in those scaled units, ``m._coupling[name]`` keeps the scale to undo it.
+    """
+    scale = float(np.abs(coefs).max()) if coefs.size and np.abs(coefs).max() > 0 else 1.0
+    expr = _linear(coefs / scale, m._xs)
     if m._elastic:
         slack = pyo.Var(within=pyo.NonNegativeReals)
         m.add_component(f"slack_{name}", slack)
-        m._slacks[name] = (slack, max(abs(rhs), 1.0))
+        m._slacks[name] = (slack, max(abs(rhs) / scale, 1e-6))
         expr = expr - slack if sense == "<=" else expr + slack
-    con = expr <= rhs if sense == "<=" else expr >= rhs
+    con = expr <= rhs / scale if sense == "<=" else expr >= rhs / scale
     m.add_component(name, pyo.Constraint(expr=con))
-    m._coupling[name] = (sense, float(rhs))
+    m._coupling[name] = (sense, float(rhs), scale)
     m._nnz += int(np.count_nonzero(coefs))
 
 
@@ -114,8 +120,8 @@ def add_target(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
 def add_objective(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """max-carbon: maximise sum_i c_i x_i; min-cost: minimise sum_i k_i x_i.
 
-    Elastic model: minimise sum_r slack_r / max(|rhs_r|, 1) (how far each row is violated,
-    relative to its right-hand side) plus a tiny weight on the normal objective.
+    Elastic model: minimise sum_r slack_r / |rhs_r| (how far each row is violated, relative to
+    its right-hand side).
     """
     if m._elastic:
         m.obj = pyo.Objective(expr=sum(v / scale for v, scale in m._slacks.values()), sense=pyo.minimize)

@@ -46,6 +46,10 @@ class PlanSettings:
         Drop options dominated within their parcel before building (never changes the optimum).
     horizon_year : int or None
         Reported horizon; None = the option table's.
+    solver_options : dict
+        Extra HiGHS options. Default: presolve off - the candidate selection already removes
+        what presolve would, and HiGHS's MIP presolve (clique and probing work on the
+        one-option rows) took 10-40 s at 10 000 parcels for nothing (bench/plan_core.py).
     """
 
     budget_cny: float | None = None
@@ -62,6 +66,7 @@ class PlanSettings:
     threads: int = 2
     prune_dominated: bool = True
     horizon_year: int | None = None
+    solver_options: Mapping[str, Any] = field(default_factory=lambda: {"presolve": "off"})
 
     def __post_init__(self) -> None:
         self.validate()

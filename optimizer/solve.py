@@ -92,6 +92,7 @@ def solve(model: pyo.ConcreteModel, settings: PlanSettings, *, tee: bool = False
     try:
         res = opt.solve(model, time_limit=float(settings.time_limit_s), rel_gap=float(settings.mip_gap),
                         threads=int(settings.threads), load_solutions=False, tee=tee,
+                        solver_options=dict(settings.solver_options),
                         raise_exception_on_nonoptimal_result=False)
     except Exception as err:  # noqa: BLE001 - any solver failure becomes a one-line RunError
         raise RunError(f"the solver failed: {type(err).__name__}: {err}") from err
