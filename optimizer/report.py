@@ -1,0 +1,218 @@
+"""Plan outputs: plan.csv (one row per parcel), summary.json (DESIGN.md section 5), report.md.
+
+``plan.csv`` is deterministic: parcels in project order, fixed columns, fixed float format, no
+timestamps, so the same input gives byte-identical files. The three files are written into a
+temporary folder that is renamed onto the output folder only when all of them are complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from estimators.table import LAYERS, POOLS
+from optimizer.diagnose import cny
+from optimizer.errors import InputError
+from optimizer.planning import PlanResult
+from optimizer.settings import PlanSettings
+
+FLOAT_FORMAT = "%.4f"
+PLAN_COLUMNS = (
+    "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "carbon_tco2e",
+    "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
+    "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
+    *(f"{p}_tco2e" for p in POOLS), "status", "forced_option",
+)
+
+
+def plan_frame(result: PlanResult) -> pd.DataFrame:
+    """One row per parcel (project order) with the chosen option and its totals (area x per-ha)."""
+    rows = result.table.rows.iloc[result.solution.rows]
+    area = rows["area_ha"].to_numpy(dtype=float)
+
+    def tot(col: str) -> np.ndarray:
+        return area * rows[col].to_numpy(dtype=float)
+
+    parcels = result.table.parcels.reindex(rows["parcel_id"].to_numpy())
+    frame = pd.DataFrame({
+        "parcel_id": rows["parcel_id"].to_numpy(),
+        "area_ha": area,
+        "option_id": rows["option_id"].to_numpy(),
+        "regrading": rows["regrading"].to_numpy(),
+        "amendment": rows["amendment"].to_numpy(),
+        "mix": rows["mix"].to_numpy(),
+        "carbon_tco2e": tot("net_tco2e_ha"),
+        "additional_tco2e": tot("additional_tco2e_ha"),
+        "baseline_tco2e": tot("net_tco2e_ha") - tot("additional_tco2e_ha"),
+        "carbon_2030_tco2e": tot("tco2e_ha_2030"),
+        "cost_cny": tot("cost_cny_ha"),
+        "capital_cny": tot("capital_cny_ha"),
+        "maintenance_cny": tot("maintenance_cny_ha"),
+        "erosion_t_ha_yr": rows["erosion_t_ha_yr"].to_numpy(dtype=float),
+        "sediment_t_yr": tot("erosion_t_ha_yr"),
+        **{f"{lay}_share": rows[f"{lay}_share"].to_numpy(dtype=float) for lay in LAYERS},
+        **{f"{p}_tco2e": tot(f"{p}_tco2e_ha") for p in POOLS},
+        "status": parcels["status"].fillna("").to_numpy() if "status" in parcels else "",
+        "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
+    })
+    return frame.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """summary.json: every key of DESIGN.md section 5 plus sediment, shares and constraints."""
+    frame = plan_frame(result) if frame is None else frame
+    sol, s = result.solution, result.settings
+    area = float(frame["area_ha"].sum())
+    return {
+        "status": sol.status,
+        "objective": _num(sol.objective),
+        "objective_name": s.objective,
+        "bound": _num(sol.bound),
+        "gap": _num(sol.gap),
+        "budget_cny": _num(s.budget_cny),
+        "cost_cny": float(frame["cost_cny"].sum()),
+        "capital_cny": float(frame["capital_cny"].sum()),
+        "maintenance_cny": float(frame["maintenance_cny"].sum()),
+        "carbon_tco2e": float(frame["carbon_tco2e"].sum()),
+        "baseline_tco2e": float(frame["baseline_tco2e"].sum()),
+        "additional_tco2e": float(frame["additional_tco2e"].sum()),
+        "carbon_2030_tco2e": float(frame["carbon_2030_tco2e"].sum()),
+        "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
+        "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
+        "area_ha": area,
+        "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
+        "horizon_year": result.horizon_year,
+        "n_parcels": int(len(frame)),
+        "n_options": int(len(result.table.rows)),
+        "n_variables": int(result.candidates.rows.size),
+        "constraints": sorted(result.model._coupling),
+        "timings_s": {k: _num(result.timings.get(k)) for k in ("estimate", "build", "solve", "write")},
+        "solver": sol.solver,
+    }
+
+
+def _fmt(x: float, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def _chosen_table(frame: pd.DataFrame) -> list[str]:
+    g = frame.groupby("option_id", sort=True).agg(
+        parcels=("parcel_id", "size"), area=("area_ha", "sum"), carbon=("carbon_tco2e", "sum"),
+        additional=("additional_tco2e", "sum"), cost=("cost_cny", "sum"))
+    g = g.sort_values(["area", "parcels"], ascending=False, kind="stable")
+    lines = ["| option | parcels | area (ha) | carbon (t CO2e) | additional (t CO2e) | cost (CNY) | CNY per additional t |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in g.head(30).itertuples():
+        per_t = f"{r.cost / r.additional:,.0f}" if r.additional > 1e-9 else "-"
+        lines.append(f"| {r.Index} | {int(r.parcels)} | {_fmt(r.area, 1)} | {_fmt(r.carbon)} | {_fmt(r.additional)} "
+                     f"| {_fmt(r.cost)} | {per_t} |")
+    if len(g) > 30:
+        lines.append(f"| ... {len(g) - 30} more options | | | | | | |")
+    return lines
+
+
+def _binding(result: PlanResult, frame: pd.DataFrame) -> list[str]:
+    """Each coupling row: its value in the plan against its limit (why the plan looks as it does)."""
+    c, out = result.candidates, []
+    used = {"budget": frame["cost_cny"].sum(), "sediment": frame["sediment_t_yr"].sum(),
+            "target": frame["carbon_tco2e"].sum()}
+    for sp, area in c.species_area.items():
+        used[f"max_share_{sp}"] = float(area[result.solution.values > 0.5].sum())
+    for lay in LAYERS:
+        used[f"min_share_{lay}"] = used[f"max_share_{lay}"] = float((frame["area_ha"] * frame[f"{lay}_share"]).sum())
+    for name, (sense, rhs, _scale) in sorted(result.model._coupling.items()):
+        value = float(used.get(name, np.nan))
+        tight = abs(value - rhs) <= 0.005 * max(abs(rhs), 1e-9)
+        state = "binding: it limits the plan" if tight else "not binding"
+        out.append(f"- `{name}`: {value:,.2f} {sense} {rhs:,.2f} ({state})")
+    if not out:
+        out.append("- no coupling constraint could bind: every parcel simply took its best option")
+    return out
+
+
+def _tolerance_text(s: PlanSettings) -> str:
+    text = ("each parcel's own (regional default unless the project overrides it)"
+            if s.erosion_tolerance_t_ha_yr is None else f"{s.erosion_tolerance_t_ha_yr:g} t/ha/yr on every parcel")
+    return text + (", natural recovery exempt" if s.natural_exempt_from_tolerance else ", natural recovery included")
+
+
+def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
+    """report.md: status, totals by pool, costs, choices, constraints, assumptions."""
+    s, sol, t = result.settings, result.solution, result.table
+    gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f} %"
+    pools = " | ".join(f"{summary['carbon_by_pool'][p]:,.0f}" for p in POOLS)
+    budget = "unlimited" if s.budget_cny is None else cny(s.budget_cny)
+    lock = frame["status"].ne("") | frame["forced_option"].ne("")
+    lines = [
+        "# Restoration plan", "",
+        f"Solver {sol.solver}: status **{sol.status}**, objective {s.objective} = {sol.objective:,.2f}, "
+        f"bound {sol.bound if sol.bound is None else f'{sol.bound:,.2f}'}, gap {gap}.", "",
+        f"{summary['n_parcels']} parcels ({summary['area_ha']:,.1f} ha); {summary['n_options']} parcel x option rows, "
+        f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {summary['n_variables']} kept "
+        "after dropping dominated options.", "",
+        "## Carbon (t CO2e)", "",
+        f"| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
+        f"| {t.horizon_year} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
+        f"{_fmt(summary['additional_tco2e'])} |",
+        f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |", "",
+        f"By pool at {t.horizon_year} (erosion and works are emissions):", "",
+        "| " + " | ".join(POOLS) + " |", "|" + "---:|" * len(POOLS), f"| {pools} |", "",
+        "## Cost", "",
+        f"- capital {cny(summary['capital_cny'])}, maintenance within the horizon {cny(summary['maintenance_cny'])}, "
+        f"total {cny(summary['cost_cny'])}; budget {budget}",
+        f"- sediment {summary['sediment_t_yr']:,.1f} t/yr; area shares "
+        + ", ".join(f"{k} {v:.3f}" for k, v in summary["area_share"].items()), "",
+        "## What was chosen where", "", *_chosen_table(frame), "",
+        f"{int(lock.sum())} parcel(s) were locked in, locked out or forced; "
+        f"{int((frame['option_id'] == 'natural').sum())} are left to natural recovery.", "",
+        "## Why: the constraints", "", *_binding(result, frame), "",
+        "## Defaults and assumptions", "",
+        *[f"- {a}" for a in t.meta.get("assumptions", [])],
+        f"- erosion tolerance: {_tolerance_text(s)}",
+        f"- solver limits: time {s.time_limit_s:g} s, relative gap {s.mip_gap:g}, {s.threads} thread(s)", "",
+    ]
+    return "\n".join(lines)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+
+
+def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False) -> dict[str, Any]:
+    """Write plan.csv, summary.json and report.md into ``outdir`` atomically; return the summary.
+
+    An existing non-empty ``outdir`` is an InputError unless ``force``.
+    """
+    outdir = Path(outdir)
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())) and not force:
+        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        frame = plan_frame(result)
+        _write_csv(frame, tmp / "plan.csv")
+        summary = summary_dict(result, frame)
+        (tmp / "report.md").write_text(report_markdown(result, frame, summary), encoding="utf-8")
+        result.timings["write"] = time.perf_counter() - t0
+        summary["timings_s"]["write"] = result.timings["write"]
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        if outdir.exists():
+            shutil.rmtree(outdir) if outdir.is_dir() else outdir.unlink()
+        os.replace(tmp, outdir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return summary
