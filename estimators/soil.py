@@ -303,14 +303,16 @@ def _group_rows(clay: Array, covered: Array, resolution: float) -> tuple[Array, 
     return code[first] * resolution, covered[first], inverse.ravel()
 
 
-def _advance_group(active: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array,
+def _advance_group(active: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,
                    fym_once: Array, rpm_once: Array, maps: _GroupMaps) -> Array:
     """Year-end active carbon (sum of DPM..HUM) of one group's rows, shape (r, Y)."""
     n_years = to_dpm.shape[1]
     out = np.empty((active.shape[0], n_years))
     for y in range(n_years):
         active = (active @ maps.year[y].T + to_dpm[:, y, None] * maps.dpm[y]
-                  + to_rpm[:, y, None] * maps.rpm[y] + fym_yearly[:, y, None] * maps.fym[y])
+                  + to_rpm[:, y, None] * maps.rpm[y])
+        if fym_yearly is not None:
+            active += fym_yearly[:, y, None] * maps.fym[y]
         if y == 0:
             active = active + fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
         out[:, y] = active.sum(axis=1)
@@ -372,7 +374,7 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     plant = np.broadcast_to(plant, (n, n_years))
     soc0, clay, ratio, fym1, char, perm = (np.broadcast_to(_f(a), (n,)) for a in (
         soc0_t_ha, clay_pct, dpm_rpm, fym_once, biochar_once, biochar_permanence))
-    fym_y = np.zeros((n, n_years)) if fym_yearly is None else np.broadcast_to(_f(fym_yearly), (n, n_years))
+    fym_y = None if fym_yearly is None else np.broadcast_to(_f(fym_yearly), (n, n_years))
     weights = np.full(12, 1.0 / 12.0) if input_month_weights is None else _f(input_month_weights)
     weights = weights / weights.sum()
     g_clay, g_cov, group = _group_rows(clay, cov, clay_resolution)
@@ -388,7 +390,8 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     for g in range(len(g_clay)):
         rows = order[bounds[g]:bounds[g + 1]]
         top[rows, 1:] = _advance_group(pools[rows, :4], plant[rows] * frac[rows],
-                                       plant[rows] * (1.0 - frac[rows]), fym_y[rows],
+                                       plant[rows] * (1.0 - frac[rows]),
+                                       None if fym_y is None else fym_y[rows],
                                        fym1[rows], (char * (1.0 - perm))[rows],
                                        _GroupMaps(*(m[g] for m in maps)))
     sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0_t_ha is None else np.broadcast_to(_f(subsoil0_t_ha), (n,))

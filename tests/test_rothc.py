@@ -23,12 +23,6 @@ def _example():
     return records
 
 
-def _climate(region):
-    table = pd.read_csv(ROOT / "data" / "climate_monthly.csv")
-    rows = table[table.region == region].sort_values("month")
-    return rows.tmp_c.to_numpy(), rows.rain_mm.to_numpy(), rows.evap_mm.to_numpy()
-
-
 # ---------------------------------------------------------------- rate modifiers by hand
 
 def test_temperature_factor_by_hand():
