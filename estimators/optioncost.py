@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["OptionCosts", "option_costs", "unit_costs"]
+__all__ = ["OptionCosts", "is_terrace", "option_costs", "unit_costs"]
 
 Array = NDArray[np.float64]
 
@@ -35,6 +35,12 @@ class OptionCosts:
     capital: Array
     maintenance: Array
     earthwork_m3_ha: Array
+
+
+def is_terrace(regrading: pd.DataFrame) -> NDArray[np.bool_]:
+    """Regradings that build benches on the existing gradient (bench spacing, no target slope)."""
+    return (np.isnan(regrading["target_slope_deg"].to_numpy(dtype=float))
+            & ~np.isnan(regrading["bench_spacing_m"].to_numpy(dtype=float)))
 
 
 def unit_costs(costs: pd.DataFrame) -> dict[str, float]:
@@ -72,8 +78,7 @@ def option_costs(cand: Any, earthwork_m3_ha: Array, regrading: pd.DataFrame, ame
     n_years : int, horizon - start [yr]
     """
     price = unit_costs(costs)
-    terraced = (np.isnan(regrading["target_slope_deg"].to_numpy(dtype=float))
-                & ~np.isnan(regrading["bench_spacing_m"].to_numpy(dtype=float)))
+    terraced = is_terrace(regrading)
     regrade = earthwork_m3_ha * price["earthwork_cny_m3"] + np.where(terraced, price["terrace_cny_ha"], 0.0)[cand.regrading]
     amend = _amendment_cost(amendments, price)[cand.amendment]
     layer_price = np.array([price["tree_planting_cny_ha"], price["shrub_planting_cny_ha"], price["grass_seeding_cny_ha"]])

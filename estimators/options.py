@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from estimators.biomass import co2e
 from estimators.erosion import cover_factor_from_cover, earthwork_m3_per_ha, ls_factor, regraded_geometry
 from estimators.mixcurves import MixCurves, mix_curves
-from estimators.optioncost import option_costs
+from estimators.optioncost import is_terrace, option_costs
 from estimators.optionsoil import soil_change
 from estimators.suitability import amended_sites, aspect_multiplier, suitability
 from estimators.table import LAYERS, POOLS, OptionTable
@@ -47,6 +47,8 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 DIESEL_T_CO2_PER_L = 2.68e-3  # [t CO2/L] IPCC 2006 Vol. 2 default for gas/diesel oil (reference costs.md)
+BENCH_SLOPE_DEG = 5.0  # [degrees] planting surface of level bench terraces (assumption: level benches
+#                        with a slight inward tilt); the terrace keeps the overall gradient for erosion
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ def candidate_rows(
     """Feasible (parcel, regrading, amendment, mix) combinations, in deterministic order.
 
     A mix is feasible on a regraded, amended site when every species in it is suitable there
-    (estimators.suitability); ``natural`` is always feasible.  Rows come out parcel by parcel, then
+    (estimators.suitability); ``natural`` is always feasible.  Species are planted on the
+    regraded slope, or on the level benches of a terrace (``BENCH_SLOPE_DEG``).  Rows come out parcel by parcel, then
     regrading, amendment and mix in catalogue order.
     """
     n_p, n_r, n_a, n_m = len(parcels), len(regrading), len(amendments), len(curves.mixes)
@@ -192,6 +195,7 @@ def candidate_rows(
         regrading["target_slope_deg"].to_numpy(dtype=float)[None, :],
         regrading["bench_spacing_m"].to_numpy(dtype=float)[None, :],
     )
+    new_slope = np.where(is_terrace(regrading)[None, :], np.fmin(new_slope, BENCH_SLOPE_DEG), new_slope)
     base = _sites(parcels, region)
     variants = base.iloc[np.repeat(np.arange(n_p), n_r * n_a)].reset_index(drop=True)
     variants["slope_deg"] = np.repeat(new_slope.ravel(), n_a)
@@ -269,7 +273,7 @@ def _works(cand: Candidates, earthwork: Array, regrading: pd.DataFrame, amendmen
     lime_t_c = (amendments["rate_t_ha"].to_numpy(dtype=float)
                 * amendments["lime_emission_t_c_per_t"].to_numpy(dtype=float))[cand.amendment]
     diesel_l = earthwork * regrading["diesel_l_m3"].to_numpy(dtype=float)[cand.regrading]
-    return -(co2e(lime_t_c) + diesel_l * DIESEL_T_CO2_PER_L)
+    return 0.0 - (co2e(lime_t_c) + diesel_l * DIESEL_T_CO2_PER_L) + 0.0  # + 0.0: no negative zeros
 
 
 def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,

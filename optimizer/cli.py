@@ -70,6 +70,9 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[Callable[..., A
                 raise typer.Exit(err.exit_code) from None
             except (typer.Exit, typer.Abort):
                 raise
+            except BrokenPipeError:  # output piped into `head` and closed: not an error
+                sys.stderr.close()
+                raise typer.Exit(0) from None
             except KeyboardInterrupt:
                 typer.echo("interrupted", err=True)
                 raise typer.Exit(130) from None

@@ -8,3 +8,4 @@ from __future__ import annotations
 from optimizer.commands import growth  # noqa: F401
 from optimizer.commands import project  # noqa: F401
 from optimizer.commands import soil  # noqa: F401
+from optimizer.commands import estimate  # noqa: F401

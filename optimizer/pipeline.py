@@ -1,0 +1,108 @@
+"""From a loaded project to an option table: the glue between project files and estimators.
+
+``estimate(project)`` turns the project's settings into ``EstimateSettings``, runs
+``estimators.options.build_option_table`` and records in ``OptionTable.meta`` what the report
+must say (defaults and assumptions used).  ``suitability_table(project)`` is the species x
+parcel view the ``species`` command prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+
+from estimators.options import EstimateSettings, build_option_table
+from estimators.suitability import suitability
+from estimators.table import OptionTable
+from optimizer.errors import InputError
+from optimizer.project import Project
+
+__all__ = ["estimate_settings", "estimate", "suitability_table"]
+
+log = logging.getLogger(__name__)
+
+
+def estimate_settings(project: Project, horizon_year: int | None = None) -> EstimateSettings:
+    """EstimateSettings from the project's [project] years and [options] restrictions."""
+    horizon = int(horizon_year if horizon_year is not None else project.horizon_year)
+    if horizon <= project.start_year:
+        raise InputError(f"horizon year {horizon} must be after the start year {project.start_year}")
+    options = project.options or {}
+    return EstimateSettings(
+        start_year=int(project.start_year),
+        horizon_year=horizon,
+        regrading=options.get("regrading"),
+        amendments=options.get("amendments"),
+        mixes=options.get("mixes"),
+    )
+
+
+def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
+    """Option table of every parcel x feasible option of ``project``.
+
+    The project's erosion tolerance ([constraints] erosion_tolerance_t_ha_yr) replaces the
+    region's default in ``OptionTable.parcels``; ``meta`` carries the project name, the seconds
+    spent and the assumptions for the report.
+    """
+    started = time.perf_counter()
+    settings = estimate_settings(project, horizon_year)
+    table = build_option_table(project.parcels, project.catalogue, project.region, settings)
+    tolerance = project.constraints.get("erosion_tolerance_t_ha_yr")
+    if tolerance is not None:
+        table.parcels["erosion_tolerance_t_ha_yr"] = float(tolerance)
+    table.meta.update(
+        project=project.name,
+        region=project.region,
+        estimate_s=time.perf_counter() - started,
+        assumptions=list(project.assumptions) + _catalogue_assumptions(project, table),
+    )
+    log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
+             table.meta["estimate_s"])
+    return table
+
+
+def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
+    """Catalogue assumption lines ("<file> <key>: ...") about rows this option table uses.
+
+    Lines about options or species that no row of the table uses are left out; lines about
+    other tables (costs, regions, climate) are kept.
+    """
+    cat = project.catalogue
+    used_species = table.mix_species.columns[(table.mix_species.loc[table.rows["mix"].unique()] > 0).any()]
+    used = (set(table.rows["regrading"]) | set(table.rows["amendment"]) | set(table.rows["mix"])
+            | set(used_species))
+    known = (set(cat.regrading["regrading"]) | set(cat.amendments["amendment"]) | set(cat.mixes["mix"])
+             | set(cat.species["species"]) | set(cat.regions["region"]))
+    kept = []
+    for line in cat.assumptions():
+        head = line.split(":", 1)[0]
+        key = head.split(" ", 1)[1] if " " in head else ""
+        if key not in known or key in used:
+            kept.append(line)
+    return kept
+
+
+def suitability_table(project: Project) -> pd.DataFrame:
+    """Species x parcel suitability on the untreated site (no regrading, no amendment).
+
+    Returns a long table: parcel_id, species, layer, suitable, reasons (joined by "; ").
+    """
+    region = project.catalogue.regions.set_index("region").loc[project.region]
+    parcels = project.parcels
+    sites = pd.DataFrame({
+        "mat_c": float(region["mat_c"]), "map_mm": float(region["map_mm"]),
+        "soil_ph": parcels["soil_ph"].to_numpy(dtype=float),
+        "slope_deg": parcels["slope_deg"].to_numpy(dtype=float),
+        "elevation_m": parcels["elevation_m"].to_numpy(dtype=float),
+        "soil_depth_cm": parcels["soil_depth_cm"].to_numpy(dtype=float),
+        "contaminated": parcels["contaminated"].to_numpy(dtype=bool),
+        "region": project.region,
+    }, index=pd.Index(parcels["parcel_id"], name="parcel_id"))
+    species = project.catalogue.species
+    result = suitability(species, sites)
+    frame = result.to_frame().rename(columns={"site": "parcel_id"})
+    frame.insert(2, "layer", np.tile(species["layer"].to_numpy(dtype=object), len(sites)))
+    return frame
