@@ -237,14 +237,19 @@ def load_catalogue(overrides: dict[str, Path] | None = None) -> Catalogue:
     return Catalogue(**public, files=files, notes=notes)
 
 
-def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool) -> pd.DataFrame:
-    """Read and type one table; ``partial`` (an override) may omit non-key columns."""
+def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool,
+                known: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read and type one table; ``partial`` (an override) may omit non-key columns.
+
+    An override may only use ``known`` columns (the spec's and the default table's).
+    """
     raw = read_csv(path, required=spec.key, label=label)
     if partial:
-        extra = [c for c in raw.columns if c not in spec.columns]
+        allowed = tuple(dict.fromkeys((*spec.columns, *known)))
+        extra = [c for c in raw.columns if c not in allowed]
         if extra:
             raise InputError.at(label, f"unknown column '{extra[0]}' for the {spec.name} table "
-                                f"(known: {', '.join(spec.columns)})", None, extra[0])
+                                f"(known: {', '.join(allowed)})", None, extra[0])
     out = pd.DataFrame({c: raw[c].astype(str) for c in raw.columns})
     for column in spec.text:
         if column in raw.columns or not partial:
@@ -321,7 +326,8 @@ def _first_error(mask: np.ndarray, label: str, column: str, message: str,
 def _apply_override(default: pd.DataFrame, path: Path, spec: TableSpec) -> tuple[pd.DataFrame, str]:
     """Replace default rows (or groups) by the override's rows and append new ones."""
     label = path.name
-    over = _read_table(path, spec, label, partial=True)
+    known = tuple(c for c in default.columns if c not in _ORIGIN)
+    over = _read_table(path, spec, label, partial=True, known=known)
     unit = list(spec.unit)
     d_keys = pd.MultiIndex.from_frame(default[unit].astype(str))
     o_keys = pd.MultiIndex.from_frame(over[unit].astype(str))
