@@ -183,7 +183,8 @@ def candidate_rows(
 
     A mix is feasible on a regraded, amended site when every species in it is suitable there
     (estimators.suitability); ``natural`` is always feasible.  Species are planted on the
-    regraded slope, or on the level benches of a terrace (``BENCH_SLOPE_DEG``).  Rows come out parcel by parcel, then
+    regraded slope, or on the level benches of a terrace (``BENCH_SLOPE_DEG``); an imported
+    topsoil cover (amendments.csv ``topsoil_ph``) sets the root zone's pH.  Rows come out parcel by parcel, then
     regrading, amendment and mix in catalogue order.
     """
     n_p, n_r, n_a, n_m = len(parcels), len(regrading), len(amendments), len(curves.mixes)
@@ -205,6 +206,10 @@ def candidate_rows(
         depth_add_cm=np.tile(amendments["depth_add_cm"].to_numpy(dtype=float), n_p * n_r),
         remediates_contamination=np.tile(amendments["remediates_contamination"].to_numpy(dtype=bool), n_p * n_r),
     )
+    topsoil_ph = pd.to_numeric(amendments.get("topsoil_ph", pd.Series(np.nan, index=amendments.index)),
+                               errors="coerce").to_numpy(dtype=float)
+    covered_ph = np.tile(topsoil_ph, n_p * n_r)
+    amended["soil_ph"] = np.where(np.isnan(covered_ph), amended["soil_ph"].to_numpy(dtype=float), covered_ph)
     species_used = species.set_index("species").loc[curves.species].reset_index()
     suit = suitability(species_used, amended, native_only=native_only)
     in_mix = curves.shares > 0  # (M, S)

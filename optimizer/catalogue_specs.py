@@ -88,6 +88,7 @@ class TableSpec:
 
 _SHARE = Range(0.0, 1.0)
 _NONNEG = Range(0.0)
+_PH = Range(0.0, 14.0)
 _POS = Range(0.0, lo_open=True)
 
 SPECIES = TableSpec(
@@ -141,12 +142,13 @@ AMENDMENTS = TableSpec(
     text=("description", "input_pool", "offered_when"),
     numeric=("rate_t_ha", "ph_change", "depth_add_cm", "carbon_input_t_c_ha",
              "productivity_multiplier", "lime_emission_t_c_per_t"),
-    optional={"biochar_permanence": NAN, "topsoil_soc_g_kg": NAN},
+    optional={"biochar_permanence": NAN, "topsoil_soc_g_kg": NAN, "topsoil_ph": NAN},
     bools={"remediates_contamination": False},
     choices={"input_pool": INPUT_POOLS, "offered_when": OFFERED_WHEN, "not_when": NOT_WHEN},
     ranges={"rate_t_ha": _NONNEG, "depth_add_cm": _NONNEG, "carbon_input_t_c_ha": _NONNEG,
             "productivity_multiplier": _POS, "lime_emission_t_c_per_t": _NONNEG,
-            "biochar_permanence": _SHARE, "topsoil_soc_g_kg": _NONNEG},
+            "biochar_permanence": _SHARE, "topsoil_soc_g_kg": _NONNEG,
+            "topsoil_ph": _PH},
 )
 
 MIXES = TableSpec(
