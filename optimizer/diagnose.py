@@ -105,7 +105,7 @@ def precheck(table: OptionTable, c: Candidates, s: PlanSettings) -> None:
         raise RunError("no plan is possible: " + "; ".join(msgs))
 
 
-def _describe(name: str, shortfall: float, c: Candidates) -> str:
+def _describe(name: str, shortfall: float, c: Candidates) -> str | None:
     """A violated row of the elastic model, with its shortfall in the row's own units."""
     total = c.total_area
     if name == "budget":
@@ -117,6 +117,8 @@ def _describe(name: str, shortfall: float, c: Candidates) -> str:
     kind, _, what = name.partition("_share_")
     bound = "minimum" if kind == "min" else "maximum"
     verb = "fall" if kind == "min" else "rise"
+    if shortfall / total < 5e-4:
+        return None
     return f"the {bound} {what} area share would have to {verb} by {shortfall / total:.3f}"
 
 
@@ -134,8 +136,10 @@ def explain_elastic(c: Candidates, s: PlanSettings) -> str:
         value = float(slack.value or 0.0)
         if value > SLACK_TOL * max(scale_rhs, 1.0):
             row_scale = model._coupling[name][2]
-            parts.append(_describe(name, value * row_scale, c))
+            text = _describe(name, value * row_scale, c)
+            if text:
+                parts.append(text)
     if not parts:
         return "the constraints cannot all hold together (no single row could be named)"
-    rows = ", ".join(model._slacks)
-    return f"the constraints ({rows}) cannot all hold together: at the least, " + "; ".join(parts)
+    return ("the budget, sediment, share and target limits cannot all hold together; the smallest "
+            "relaxation that allows a plan: " + "; ".join(parts))
