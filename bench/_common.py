@@ -1,0 +1,35 @@
+"""Shared helpers of the bench/ scripts: stage timer and peak memory."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far [MB] (Linux ru_maxrss is in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@contextmanager
+def stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Time a block into ``timings[name]`` [s]."""
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 3)
+
+
+def emit(result: dict[str, Any], as_json: bool) -> None:
+    """Print the result as JSON (``--json``) or as aligned text."""
+    if as_json:
+        json.dump(result, sys.stdout, indent=2, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
+        sys.stdout.write("\n")
+        return
+    for key, value in result.items():
+        print(f"{key:>24}: {value}")
