@@ -140,8 +140,8 @@ def explain_empty_parcels(table: OptionTable, codes: np.ndarray, allowed: np.nda
     tols = np.unique(tol[empty])
     tol_txt = f"{tols[0]:g} t/ha/yr" if tols.size == 1 else "their erosion tolerances"
     best_txt = ", ".join(f"{b:.1f}" for b in best[empty][:8])
-    status = _parcel_column(table, "status")[empty]
-    locked = " (locked or forced options only)" if np.any(status != "") else ""
+    restricted = (_parcel_column(table, "status")[empty] != "") | (_parcel_column(table, "forced_option")[empty] != "")
+    locked = " (locked or forced options only)" if restricted.any() else ""
     raise RunError(f"the erosion tolerance of {tol_txt} cannot be met on parcel(s) {_names(ids)} by any "
                    f"option{locked} (best: {best_txt} t/ha/yr); raise the tolerance or add options "
                    "that reduce erosion (regrading, terraces) for these parcels")
