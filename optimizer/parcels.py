@@ -16,7 +16,7 @@ landform    bulk density g/cm3   soil depth cm   source
 platform    1.65                 60              Bai et al. 1998 (Pingshuo Antaibao dump
                                                  > 1.6 g/cm3, reference soil.md section 4);
                                                  depth: assumption
-slope       1.60                 50              Bai et al. 1998 (> 1.6); depth: assumption
+slope       1.62                 50              Bai et al. 1998 (> 1.6); depth: assumption
 pit_wall    1.80                 10              assumption (rock and gangue faces)
 pit_floor   1.70                 30              assumption (compacted haul floor)
 subsidence  1.40                 100             assumption (undisturbed loess, cracked)
@@ -57,7 +57,7 @@ PARCEL_FILES: tuple[str, ...] = ("parcels.csv", "parcels.geojson", "parcels.gpkg
 #: landform -> (bulk density [g/cm3], substrate depth [cm], source); see the module docstring.
 LANDFORM_DEFAULTS: dict[str, tuple[float, float, str]] = {
     "platform": (1.65, 60.0, "Bai et al. 1998 (Pingshuo dump > 1.6 g/cm3); depth assumption"),
-    "slope": (1.60, 50.0, "Bai et al. 1998 (Pingshuo dump > 1.6 g/cm3); depth assumption"),
+    "slope": (1.62, 50.0, "Bai et al. 1998 (Pingshuo dump > 1.6 g/cm3); depth assumption"),
     "pit_wall": (1.80, 10.0, "assumption"),
     "pit_floor": (1.70, 30.0, "assumption"),
     "subsidence": (1.40, 100.0, "assumption"),

@@ -325,27 +325,6 @@ def _check_options(doc: _Toml, options: dict[str, list[str] | None] | None, cata
             raise doc.error("options", key, f"unknown {column} {names} (valid{scope}: {', '.join(valid)})")
 
 
-def _check_mix_species(catalogue: Catalogue, overrides: dict[str, Path]) -> None:
-    """Every species a mix names must be in the species table (defaults + override)."""
-    species = set(_keys(catalogue.species, "species"))
-    mixes = catalogue.mixes
-    bad = ~mixes["species"].astype(str).isin(species)
-    if not bad.any():
-        return
-    first = mixes[bad].iloc[0]
-    name, mix = str(first["species"]), str(first["mix"])
-    message = (f"mix '{mix}' names unknown species '{name}' (not in the species table; "
-               f"check the spelling or add it to a [parameters] species file)")
-    if "mixes" in overrides:
-        from optimizer.csvio import read_csv, sheet_row
-
-        rows = read_csv(overrides["mixes"])
-        hit = rows.index[rows.get("species", pd.Series(dtype=str)).eq(name)]
-        row = sheet_row(int(hit[0])) if len(hit) else None
-        raise InputError.at(overrides["mixes"].name, message, row, "species" if row else None)
-    raise InputError.at("data/mixes.csv", message)
-
-
 def _catalogue(overrides: dict[str, Path]) -> Catalogue:
     try:
         return load_catalogue(overrides or None)
@@ -420,7 +399,6 @@ def load_project(path: str | Path) -> Project:
     catalogue = _catalogue(overrides)
     region_row = _region_row(doc, catalogue, head["region"])
     _check_options(doc, options, catalogue, head["region"])
-    _check_mix_species(catalogue, overrides)
 
     frame, where, area = read_parcels(parcel_path)
     parcels = validate_parcels(
