@@ -46,7 +46,7 @@ def summary_lines(project) -> list[str]:  # noqa: ANN001 - optimizer.project.Pro
         f"  options      {options}",
     ]
     if project.constraints:
-        lines.append(f"  constraints  {', '.join(f'{k} = {v}' for k, v in project.constraints.items())}")
+        lines.append(f"  constraints  {_constraints_text(project.constraints)}")
     lines += [f"  note: {text}" for text in project.assumptions]
     return lines
 
@@ -93,3 +93,11 @@ def synth(
     typer.echo(f"wrote {outdir}: {done['n_parcels']} parcels, {done['total_area_ha']:,.1f} ha, "
                f"budget {done['budget_cny']:,.0f} CNY")
 
+
+def _constraints_text(constraints: dict) -> str:
+    """``min_area_share tree 0.15 shrub 0.05; max_species_area_share 0.5``."""
+    parts = []
+    for key, value in constraints.items():
+        shown = " ".join(f"{k} {v:g}" for k, v in value.items()) if isinstance(value, dict) else f"{value:g}"
+        parts.append(f"{key} {shown}")
+    return "; ".join(parts)
