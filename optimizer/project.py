@@ -325,13 +325,6 @@ def _check_options(doc: _Toml, options: dict[str, list[str] | None] | None, cata
             raise doc.error("options", key, f"unknown {column} {names} (valid{scope}: {', '.join(valid)})")
 
 
-def _catalogue(overrides: dict[str, Path]) -> Catalogue:
-    try:
-        return load_catalogue(overrides or None)
-    except FileNotFoundError as err:  # a broken installation, not a user mistake
-        raise RuntimeError(str(err)) from err
-
-
 def _option_checker(catalogue: Catalogue, options: dict[str, list[str] | None] | None,
                     region: str):
     """A function telling what is wrong with a forced option id (None when it is valid)."""
@@ -341,7 +334,7 @@ def _option_checker(catalogue: Catalogue, options: dict[str, list[str] | None] |
         try:
             parts = tuple(parse_option_id(text, catalogue))
         except InputError as err:
-            return str(err)
+            return str(err).removeprefix(f"option '{text}': ")
         if parts[2] not in region_mixes:
             return f"mix '{parts[2]}' is not defined for region '{region}'"
         if options and text != "natural":
@@ -396,7 +389,7 @@ def load_project(path: str | Path) -> Project:
     overrides = _parameters_section(doc, root)
     parcel_path = find_parcel_file(root)
 
-    catalogue = _catalogue(overrides)
+    catalogue = load_catalogue(overrides or None)
     region_row = _region_row(doc, catalogue, head["region"])
     _check_options(doc, options, catalogue, head["region"])
 
