@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from model_naive import build_model_naive  # noqa: E402
 
@@ -30,7 +31,7 @@ from optimizer.planning import PlanResult  # noqa: E402
 from optimizer.report import write_outputs  # noqa: E402
 from optimizer.settings import PlanSettings  # noqa: E402
 from optimizer.solve import solve  # noqa: E402
-from tests.optables import make_option_table  # noqa: E402
+from optables import make_option_table  # noqa: E402
 
 
 def peak_mib() -> float:

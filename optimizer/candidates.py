@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from estimators.table import LAYERS, OptionTable
 from optimizer.errors import InputError, RunError

@@ -7,7 +7,7 @@ import pytest
 from optimizer.errors import InputError, RunError
 from optimizer.planning import plan
 from optimizer.settings import PlanSettings
-from tests.optables import make_option_table
+from optables import make_option_table
 
 
 def table(n=6, k=4, seed=3, tolerance=1e9):

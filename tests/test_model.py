@@ -13,7 +13,7 @@ from optimizer.errors import InputError, RunError
 from optimizer.model import build_model, export_model, model_size
 from optimizer.planning import plan
 from optimizer.settings import PlanSettings
-from tests.optables import make_option_table
+from optables import make_option_table
 
 
 def brute_force(table, s: PlanSettings):

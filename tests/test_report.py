@@ -13,7 +13,7 @@ from optimizer.errors import InputError
 from optimizer.planning import plan
 from optimizer.report import write_outputs
 from optimizer.settings import PlanSettings
-from tests.optables import make_option_table
+from optables import make_option_table
 
 DESIGN_KEYS = ("status", "objective", "bound", "gap", "budget_cny", "cost_cny", "carbon_tco2e", "baseline_tco2e",
                "additional_tco2e", "carbon_by_pool", "horizon_year", "n_parcels", "n_options", "timings_s", "solver")
