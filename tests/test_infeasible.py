@@ -121,3 +121,12 @@ def test_settings_from_project_constraints():
     assert s.budget_cny == 1.2e7 and s.min_area_share == {"tree": 0.3} and s.time_limit_s == 30
     with pytest.raises(InputError, match=r"project.toml: unknown key\(s\) max_cost in \[constraints\]"):
         PlanSettings.from_project({"max_cost": 3})
+
+
+def test_natural_recovery_can_be_exempted_from_the_tolerance():
+    t = table()
+    s = PlanSettings(erosion_tolerance_t_ha_yr=0.5, natural_exempt_from_tolerance=True)
+    result = plan(t, s)  # parcels with no compliant option fall back to natural recovery
+    chosen = t.rows.iloc[result.solution.rows]
+    over = chosen["erosion_t_ha_yr"] > 0.5
+    assert over.any() and (chosen.loc[over, "option_id"] == "natural").all()
