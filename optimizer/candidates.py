@@ -111,12 +111,24 @@ def lock_mask(table: OptionTable, codes: np.ndarray) -> np.ndarray:
 
 
 def tolerance_of(table: OptionTable, settings: PlanSettings) -> np.ndarray:
-    """Erosion tolerance [t/ha/yr] per parcel: the settings' override or the parcel's own."""
+    """Erosion tolerance [t/ha/yr] per parcel.
+
+    A parcel's own value (``parcel_tolerance_t_ha_yr``, from parcels.csv) comes first, then the
+    settings' (project-wide) value, then the region's (``erosion_tolerance_t_ha_yr``).  Parcels
+    locked out of restoration are exempt (infinite tolerance): the plan cannot change their
+    erosion, and the report lists them.
+    """
+    n = len(table.parcels)
     if settings.erosion_tolerance_t_ha_yr is not None:
-        return np.full(len(table.parcels), float(settings.erosion_tolerance_t_ha_yr))
-    if "erosion_tolerance_t_ha_yr" not in table.parcels.columns:
-        return np.full(len(table.parcels), np.inf)
-    tol = table.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
+        tol = np.full(n, float(settings.erosion_tolerance_t_ha_yr))
+    elif "erosion_tolerance_t_ha_yr" in table.parcels.columns:
+        tol = table.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
+    else:
+        tol = np.full(n, np.inf)
+    if "parcel_tolerance_t_ha_yr" in table.parcels.columns:
+        own = table.parcels["parcel_tolerance_t_ha_yr"].to_numpy(dtype=float)
+        tol = np.where(np.isnan(own), tol, own)
+    tol = np.where(_parcel_column(table, "status") == "lock_out", np.inf, tol)
     return np.where(np.isnan(tol), np.inf, tol)
 
 

@@ -51,7 +51,8 @@ STATUSES: tuple[str, ...] = ("", "lock_in", "lock_out")
 REQUIRED: tuple[str, ...] = ("parcel_id", "area_ha", "landform", "slope_deg", "slope_length_m",
                              "soil_ph", "soc_g_kg")
 OPTIONAL: tuple[str, ...] = ("aspect_deg", "elevation_m", "bulk_density_g_cm3", "clay_pct",
-                             "soil_depth_cm", "contaminated", "status", "forced_option")
+                             "soil_depth_cm", "contaminated", "status", "forced_option",
+                             "erosion_tolerance_t_ha_yr")
 PARCEL_FILES: tuple[str, ...] = ("parcels.csv", "parcels.geojson", "parcels.gpkg")
 
 #: landform -> (bulk density [g/cm3], substrate depth [cm], source); see the module docstring.
@@ -77,6 +78,8 @@ NUMERIC_RULES: dict[str, tuple[bool, float, float, bool, bool, str]] = {
     "bulk_density_g_cm3": (False, 0.5, 2.5, True, True, "a bulk density in g/cm3 between 0.5 and 2.5"),
     "clay_pct": (False, 0.0, 100.0, False, False, "a clay content in % from 0 to 100"),
     "soil_depth_cm": (False, 0.0, 1000.0, True, False, "a substrate depth in cm greater than 0"),
+    "erosion_tolerance_t_ha_yr": (False, 0.0, np.inf, True, False,
+                                  "a soil-loss tolerance in t/ha/yr greater than 0, or blank for the project's"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,9 @@ from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.errors import InputError
 from optimizer.project import Project
+from optimizer.settings import PlanSettings
 
-__all__ = ["estimate_settings", "estimate", "suitability_table"]
+__all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +45,21 @@ def estimate_settings(project: Project, horizon_year: int | None = None) -> Esti
 def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
     """Option table of every parcel x feasible option of ``project``.
 
-    The project's erosion tolerance ([constraints] erosion_tolerance_t_ha_yr) replaces the
-    region's default in ``OptionTable.parcels``; ``meta`` carries the project name, the seconds
+    A parcel's own erosion tolerance (parcels.csv ``erosion_tolerance_t_ha_yr``) goes into
+    ``OptionTable.parcels.parcel_tolerance_t_ha_yr``; the project-wide one travels in
+    PlanSettings; ``meta`` carries the project name, the seconds
     spent and the assumptions for the report.
     """
     started = time.perf_counter()
     settings = estimate_settings(project, horizon_year)
     table = build_option_table(project.parcels, project.catalogue, project.region, settings)
-    tolerance = project.constraints.get("erosion_tolerance_t_ha_yr")
-    if tolerance is not None:
-        table.parcels["erosion_tolerance_t_ha_yr"] = float(tolerance)
+    if "erosion_tolerance_t_ha_yr" in project.parcels.columns:
+        table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
     table.meta.update(
         project=project.name,
         region=project.region,
         estimate_s=time.perf_counter() - started,
+        timings_s={"estimate": time.perf_counter() - started},
         assumptions=list(project.assumptions) + _catalogue_assumptions(project, table),
     )
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
@@ -83,6 +86,17 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
         if key not in known or key in used:
             kept.append(line)
     return kept
+
+
+def plan_settings(project: Project, **overrides: Any) -> PlanSettings:
+    """PlanSettings from project.toml ([budget], [constraints]) and command-line overrides.
+
+    ``budget_cny`` given on the command line replaces the project's; None values are ignored.
+    """
+    budget = overrides.pop("budget_cny", None)
+    return PlanSettings.from_project(project.constraints,
+                                     budget_cny=budget if budget is not None else project.budget_cny,
+                                     **overrides)
 
 
 def suitability_table(project: Project) -> pd.DataFrame:

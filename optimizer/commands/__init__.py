@@ -9,3 +9,4 @@ from optimizer.commands import growth  # noqa: F401
 from optimizer.commands import project  # noqa: F401
 from optimizer.commands import soil  # noqa: F401
 from optimizer.commands import estimate  # noqa: F401
+from optimizer.commands import plan  # noqa: F401

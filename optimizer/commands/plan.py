@@ -1,0 +1,88 @@
+"""``minesink plan``: estimate the options of a project, optimise, write plan.csv, summary.json
+and report.md."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from optimizer.cli import command
+from optimizer.errors import InputError
+
+_console = Console(stderr=True)
+
+
+@contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner on stderr while a stage runs (silent when stderr is not a terminal)."""
+    with _console.status(message, spinner="dots"):
+        yield
+
+
+def _check_outdir(out: Path, force: bool) -> None:
+    """Fail before any work when the output folder would be overwritten."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(f"output folder {out} exists and is not empty; use --force to overwrite it")
+
+
+def _summary_lines(summary: dict, out: Path) -> list[str]:
+    pools = ", ".join(f"{k} {v:,.0f}" for k, v in summary["carbon_by_pool"].items())
+    gap = summary.get("gap")
+    return [
+        f"plan {summary['status']}: {summary['n_parcels']} parcels, {summary['n_options']} options considered",
+        f"  carbon      {summary['carbon_tco2e']:,.0f} t CO2e by {summary['horizon_year']} "
+        f"({summary['additional_tco2e']:,.0f} more than natural recovery)",
+        f"  by pool     {pools}",
+        f"  cost        {summary['cost_cny']:,.0f} CNY"
+        + (f" of a {summary['budget_cny']:,.0f} CNY budget" if summary.get("budget_cny") else ""),
+        f"  solver      {summary['solver']}, gap {gap:.3%}" if gap is not None else f"  solver      {summary['solver']}",
+        f"  report      {out / 'report.md'} (plan table {out / 'plan.csv'})",
+    ]
+
+
+@command("plan")
+def plan_cmd(
+    project: Path = typer.Argument(..., help="Project folder."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder for plan.csv, summary.json, report.md."),
+    budget: Optional[float] = typer.Option(None, "--budget", help="Budget [CNY] (default: project.toml)."),
+    horizon: Optional[int] = typer.Option(None, "--horizon", help="Count carbon up to this year."),
+    objective: str = typer.Option("max-carbon", "--objective", help="max-carbon or min-cost."),
+    target: Optional[float] = typer.Option(None, "--target-tco2e", help="Carbon target [t CO2e] for min-cost."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit [s]."),
+    gap: float = typer.Option(1e-3, "--gap", help="Relative optimality gap at which to stop."),
+    threads: int = typer.Option(2, "--threads", help="Solver threads."),
+    export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+) -> None:
+    """Choose one restoration option per parcel for the most carbon the budget buys."""
+    from optimizer.model import export_model as write_model
+    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.planning import plan
+    from optimizer.project import load_project
+    from optimizer.report import write_outputs
+
+    _check_outdir(out, force)
+    if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
+        raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
+    loaded = load_project(project)
+    settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
+                             target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
+    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
+        table = estimate(loaded, horizon)
+    with progress(f"Optimising {len(table.rows)} options"):
+        result = plan(table, settings)
+    if export_model is not None:
+        write_model(result.model, export_model)
+    summary = write_outputs(result, out, force=force)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        typer.echo("\n".join(_summary_lines(summary, out)))
