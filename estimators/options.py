@@ -221,9 +221,37 @@ def candidate_rows(
     return Candidates(p.astype(np.int64), r.astype(np.int64), a.astype(np.int64), m.astype(np.int64))
 
 
-def option_id(regrading: str, amendment: str, mix: str) -> str:
-    """``slope_25+lime+pine_shrub_grass``: the parts that are not ``none`` joined by '+'."""
-    return "+".join(part for part in (regrading, amendment, mix) if part != "none") or "none"
+def option_id(regrading: Any, amendment: Any, mix: Any) -> Any:
+    """Join the parts of an option that are not ``none`` with ``+``.
+
+    Parameters
+    ----------
+    regrading, amendment, mix : str or array_like of str (broadcast together)
+
+    Returns
+    -------
+    str for scalar input, else an object ndarray (a Series when ``mix`` is a Series).
+
+    Examples
+    --------
+    >>> option_id("slope_25", "lime", "pine_shrub_grass")
+    'slope_25+lime+pine_shrub_grass'
+    >>> option_id("none", "none", "natural")
+    'natural'
+    """
+    parts = np.broadcast_arrays(*(np.asarray(p, dtype=object) for p in (regrading, amendment, mix)))
+    joined = np.full(parts[0].shape, "", dtype=object)
+    for part in parts:
+        text = part.astype(str).astype(object)
+        keep = text != "none"
+        glue = np.where((joined != "") & keep, "+", "")
+        joined = joined + glue + np.where(keep, text, "")
+    joined = np.where(joined == "", "none", joined)
+    if joined.ndim == 0:
+        return str(joined[()])
+    if isinstance(mix, pd.Series):
+        return pd.Series(joined, index=mix.index, name="option_id")
+    return joined
 
 
 def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str],
@@ -234,7 +262,8 @@ def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence
     unique, inverse = np.unique(code, return_inverse=True)
     r, rest = np.divmod(unique, n_a * n_m)
     a, m = np.divmod(rest, n_m)
-    names = np.array([option_id(regrading[i], amendments[j], mixes[k]) for i, j, k in zip(r, a, m)], dtype=object)
+    names = option_id(np.asarray(regrading, dtype=object)[r], np.asarray(amendments, dtype=object)[a],
+                      np.asarray(mixes, dtype=object)[m])
     return names[inverse]
 
 

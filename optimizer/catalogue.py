@@ -27,6 +27,7 @@ from optimizer import catalogue_checks as checks
 from optimizer.catalogue_specs import OPTIONAL_TEXT, SPECS, TableSpec
 from optimizer.csvio import bool_column, check_range, numeric_column, read_csv, sheet_row
 from optimizer.data import data_file
+from estimators.options import option_id  # noqa: F401  (re-exported: ids are built there)
 from optimizer.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -122,39 +123,6 @@ def _group_assumption_lines(file: str, assumed: pd.DataFrame, by: str, within: s
 
 
 # ----------------------------------------------------------------------------- option ids
-
-def option_id(regrading: Any, amendment: Any, mix: Any) -> Any:
-    """Join the parts of an option that are not ``none`` with ``+``.
-
-    Parameters
-    ----------
-    regrading, amendment, mix : str or array_like of str (broadcast together)
-
-    Returns
-    -------
-    str for scalar input, else an object ndarray (a Series when ``mix`` is a Series).
-
-    Examples
-    --------
-    >>> option_id("slope_25", "lime", "pine_shrub_grass")
-    'slope_25+lime+pine_shrub_grass'
-    >>> option_id("none", "none", "natural")
-    'natural'
-    """
-    parts = np.broadcast_arrays(*(np.asarray(p, dtype=object) for p in (regrading, amendment, mix)))
-    joined = np.full(parts[0].shape, "", dtype=object)
-    for part in parts:
-        text = part.astype(str).astype(object)
-        keep = text != "none"
-        glue = np.where((joined != "") & keep, "+", "")
-        joined = joined + glue + np.where(keep, text, "")
-    joined = np.where(joined == "", "none", joined)
-    if joined.ndim == 0:
-        return str(joined[()])
-    if isinstance(mix, pd.Series):
-        return pd.Series(joined, index=mix.index, name="option_id")
-    return joined
-
 
 def parse_option_id(text: str, catalogue: Catalogue, *, file: str | None = None,
                     row: int | None = None, column: str | None = None) -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from estimators.options import option_id
 from estimators.table import LAYERS, POOLS, OptionTable
 
 REGRADINGS = ("none", "slope_25", "slope_15", "terrace")
@@ -33,12 +34,6 @@ SPECIES_LAYER = {
     "amorpha_fruticosa": "shrub", "pinus_tabuliformis": "tree", "robinia_pseudoacacia": "tree",
     "larix_principis": "tree", "populus_simonii": "tree",
 }
-
-
-def option_id(regrading: str, amendment: str, mix: str) -> str:
-    """Join the non-``none`` parts with ``+`` (docs/internals.md, option ids)."""
-    parts = [p for p in (regrading, amendment, mix) if p != "none"]
-    return "+".join(parts)
 
 
 def catalogue() -> pd.DataFrame:

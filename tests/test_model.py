@@ -36,7 +36,7 @@ def brute_force(table, s: PlanSettings):
                 continue
             if p.forced_option and opt != p.forced_option:
                 continue
-            if rows["erosion_t_ha_yr"].iat[i] > tol:
+            if rows["erosion_t_ha_yr"].iat[i] > tol and p.status != "lock_out":  # lock_out: exempt
                 continue
             ok.append(i)
         choices.append(ok)
