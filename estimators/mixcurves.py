@@ -47,7 +47,9 @@ class MixCurves:
         RothC DPM/RPM ratio of each layer's litter (share-weighted over its species).
     cover : ndarray (n_mix, Y+1) [0-1]
         Ground cover of the mix (area-weighted cover of its species) at the start of each year.
-    woody_aspect_pref : ndarray (n_mix, n_species) [0-1]
+    cover_mid : ndarray (n_mix, Y) [0-1]
+        Ground cover in the middle of each year: the cover that year's erosion and RothC see.
+    woody_weight : ndarray (n_mix, n_species) [0-1]
         Weight of each species in the mix's woody (tree + shrub) carbon, for aspect multipliers.
     planted : ndarray of bool (n_mix,)
     """
@@ -60,6 +62,7 @@ class MixCurves:
     litter: Array
     dpm_rpm: Array
     cover: Array
+    cover_mid: Array
     woody_weight: Array
     planted: NDArray[np.bool_]
 
@@ -101,7 +104,8 @@ def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixC
     MixCurves
         ``carbon[m, l, t] = productivity_m * sum_{s in layer l} share_{m,s} C_s(t - delay_m)``;
         ``litter[m, l, t] = productivity_m * sum share_{m,s} turnover_s C_s(t - delay_m)``;
-        ``cover[m, t] = min(1, sum_s share_{m,s} cover_s(t - delay_m))``.
+        ``cover[m, t] = min(1, sum_s share_{m,s} cover_s(t - delay_m))`` (and at t + 1/2 for
+        ``cover_mid``).
     """
     mix_keys = list(dict.fromkeys(mixes["mix"]))
     used = list(dict.fromkeys(mixes["species"]))
@@ -121,18 +125,26 @@ def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixC
     carbon = np.stack([weighted[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
     litter = np.stack([(weighted * turnover)[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
     dpm_rpm = _layer_dpm_rpm(shares, table, layer_of)
-    cover_s = cover_fraction(
-        table["max_cover"].to_numpy(dtype=float)[:, None, None],
-        table["cover_halftime_yr"].to_numpy(dtype=float)[:, None, None],
-        age[None, :, :],
-    )
-    cover = np.clip((shares.T[:, :, None] * cover_s).sum(axis=0), 0.0, 1.0)
+    age_mid = np.clip(t[None, :-1] + 0.5 - delay[:, None], 0.0, None)  # (n_mix, Y)
+    cover = _mix_cover(table, shares, age)
+    cover_mid = _mix_cover(table, shares, age_mid)
     layer_shares = np.stack([shares[:, layer_of == lay].sum(axis=1) for lay in LAYERS], axis=1)
     woody = np.isin(layer_of, ("tree", "shrub"))
     woody_share = shares * woody[None, :]
     total_woody = woody_share.sum(axis=1, keepdims=True)
     woody_weight = np.divide(woody_share, total_woody, out=np.zeros_like(woody_share), where=total_woody > 0)
-    return MixCurves(mix_keys, used, shares, layer_shares, carbon, litter, dpm_rpm, cover, woody_weight, planted)
+    return MixCurves(mix_keys, used, shares, layer_shares, carbon, litter, dpm_rpm, cover, cover_mid,
+                     woody_weight, planted)
+
+
+def _mix_cover(table: pd.DataFrame, shares: Array, age: Array) -> Array:
+    """Area-weighted ground cover of each mix at the given ages (n_mix, n_t) [0-1]."""
+    cover_s = cover_fraction(
+        table["max_cover"].to_numpy(dtype=float)[:, None, None],
+        table["cover_halftime_yr"].to_numpy(dtype=float)[:, None, None],
+        age[None, :, :],
+    )
+    return np.clip((shares.T[:, :, None] * cover_s).sum(axis=0), 0.0, 1.0)
 
 
 def _layer_dpm_rpm(shares: Array, table: pd.DataFrame, layer_of: NDArray[np.str_]) -> Array:

@@ -288,7 +288,8 @@ def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regradi
              region: pd.Series, settings: EstimateSettings) -> tuple[Array, Array]:
     """Soil loss of a bare year, R K LS P [t/ha/yr] per row, and the mix's C factor per year (M, Y).
 
-    The cover of year y is taken at its start, so the first year after the works is bare.
+    Year y's C comes from the cover in the middle of the year (``MixCurves.cover_mid``): the
+    year of the works is mostly bare, natural colonisation leaves the ground bare for longer.
     """
     new_slope, new_len = regraded_geometry(
         parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
@@ -299,7 +300,7 @@ def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regradi
     ls = ls_factor(new_slope, new_len, method=settings.ls_method, steep_breakpoint_deg=settings.steep_breakpoint_deg)
     p = regrading["support_p"].to_numpy(dtype=float)[cand.regrading]
     rklsp = float(region["r_factor"]) * float(region["k_factor"]) * ls * p
-    return rklsp, cover_factor_from_cover(curves.cover[:, :-1])
+    return rklsp, cover_factor_from_cover(curves.cover_mid)
 
 
 def _works(cand: Candidates, earthwork: Array, regrading: pd.DataFrame, amendments: pd.DataFrame) -> Array:

@@ -64,7 +64,7 @@ def soil_change(parcels: pd.DataFrame, cand: Any, curves: Any, productivity: Arr
     sub0 = stock_from_concentration(soc, bd, 100.0 - TOPSOIL_DEPTH_CM)
 
     plant, ratio = _litter(curves, cand, productivity)
-    covered = (curves.cover[:, :-1] >= settings.rothc_cover_threshold)[cand.mix]
+    covered = (curves.cover_mid >= settings.rothc_cover_threshold)[cand.mix]
     carbon_in = amendments["carbon_input_t_c_ha"].to_numpy(dtype=float)[cand.amendment]
     pool = amendments["input_pool"].astype(str).to_numpy()[cand.amendment]
     permanence = pd.to_numeric(amendments["biochar_permanence"], errors="coerce").fillna(0.0).to_numpy()[cand.amendment]

@@ -131,12 +131,13 @@ def _blanked(rng: np.random.Generator, values: np.ndarray, decimals: int) -> np.
 
 
 def _status(rng: np.random.Generator, code: np.ndarray, n: int) -> np.ndarray:
-    """A few lock-ins (platforms, subsidence) and lock-outs (pit walls)."""
+    """A few lock-ins (platforms, subsidence); pit walls are closed for safety (lock-out), as
+    open-pit highwalls usually are - they are left to natural recovery."""
     landform = np.array(LANDFORMS)[code]
     draw = rng.random(n)
     status = np.full(n, "", dtype=object)
     status[np.isin(landform, ("platform", "subsidence")) & (draw < 0.03)] = "lock_in"
-    status[(landform == "pit_wall") & (draw < 0.15)] = "lock_out"
+    status[landform == "pit_wall"] = "lock_out"
     return status
 
 
