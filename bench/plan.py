@@ -33,7 +33,8 @@ from optimizer.solve import solve  # noqa: E402
 from optimizer.synth import write_synth_project  # noqa: E402
 
 
-def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, naive: bool) -> dict:
+def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, naive: bool,
+        min_tree_share: float) -> dict:
     t: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "project"
@@ -43,7 +44,8 @@ def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, nai
             project = load_project(folder)
         with stage(t, "estimate"):
             table = estimate(project)
-        settings = plan_settings(project, mip_gap=gap, time_limit_s=time_limit)
+        shares = {"tree": min_tree_share} if min_tree_share > 0 else None
+        settings = plan_settings(project, mip_gap=gap, time_limit_s=time_limit, min_area_share=shares)
         with stage(t, "select"):
             cand = select(table, settings)
             precheck(table, cand, settings)
@@ -65,6 +67,7 @@ def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, nai
     per_parcel = table.rows.groupby("parcel_id", sort=False).size()
     return {
         "parcels": parcels,
+        "constraints": [name for name, on in cand.active.items() if on],
         "option_rows": len(table.rows),
         "options_per_parcel_mean": round(float(per_parcel.mean()), 1),
         "rows_after_locks_and_erosion": int(cand.n_filtered),
@@ -90,11 +93,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=600.0)
+    parser.add_argument("--min-tree-share", type=float, default=0.3,
+                        help="minimum tree area share (a coupling row besides the budget; 0 = none)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive build")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = run(args.parcels, args.region, args.seed, args.gap, args.time_limit, not args.no_naive)
+    result = run(args.parcels, args.region, args.seed, args.gap, args.time_limit, not args.no_naive,
+                 args.min_tree_share)
     result["wall_s"] = round(time.perf_counter() - started, 2)
     emit(result, args.json)
 
