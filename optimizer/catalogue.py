@@ -359,19 +359,30 @@ def _complete_new_rows(rows: pd.DataFrame, spec: TableSpec, label: str, columns:
     return out[list(columns)]
 
 
+#: inventory value columns named after their growth basis (species.csv growth_basis)
+GROWTH_BASES = ("volume_m3_ha", "biomass_t_ha", "carbon_t_ha")
+
+
 def _calibrate_growth(species: pd.DataFrame, path: Path) -> list[str]:
     """Fit growth curves to the project's inventory and overwrite those species' growth columns."""
     from estimators.inventory import calibrate
 
     label = path.name
-    raw = read_csv(path, required=("species", "age", "value"), label=label)
+    raw = read_csv(path, required=("species", "age"), label=label)
+    named = [basis for basis in GROWTH_BASES if basis in raw.columns]
+    if "value" not in raw.columns and len(named) != 1:
+        raise InputError.at(label, "needs a 'value' column (with an optional 'basis' column) or exactly one of "
+                            f"the columns {', '.join(GROWTH_BASES)} (found: {', '.join(raw.columns)})")
+    value = "value" if "value" in raw.columns else named[0]
     rows = pd.DataFrame({"species": raw["species"],
                          "age": numeric_column(raw, "age", label),
-                         "value": numeric_column(raw, "value", label)})
+                         "value": numeric_column(raw, value, label)})
     if "basis" in raw.columns:
         rows["basis"] = raw["basis"]
+    elif value != "value":
+        rows["basis"] = value
     check_range(rows["age"].to_numpy(), "age", label, lo=0.0)
-    check_range(rows["value"].to_numpy(), "value", label, lo=0.0)
+    check_range(rows["value"].to_numpy(), value, label, lo=0.0)
     unknown = ~rows["species"].isin(species["species"]).to_numpy()
     _first_error(unknown, label, "species", "unknown species (not in the species table)",
                  lambda i: rows["species"].iloc[i])

@@ -60,7 +60,8 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
         region=project.region,
         estimate_s=time.perf_counter() - started,
         timings_s={"estimate": time.perf_counter() - started},
-        assumptions=list(project.assumptions) + _catalogue_assumptions(project, table),
+        assumptions=(list(project.assumptions) + list(project.catalogue.notes)
+                     + _catalogue_assumptions(project, table)),
     )
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])

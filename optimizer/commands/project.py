@@ -47,7 +47,7 @@ def summary_lines(project) -> list[str]:  # noqa: ANN001 - optimizer.project.Pro
     ]
     if project.constraints:
         lines.append(f"  constraints  {_constraints_text(project.constraints)}")
-    lines += [f"  note: {text}" for text in project.assumptions]
+    lines += [f"  note: {text}" for text in [*project.assumptions, *project.catalogue.notes]]
     return lines
 
 
