@@ -1,4 +1,4 @@
-"""GeoJSON / GeoPackage parcels (optional extra minesink[gis]; runs when geopandas imports)."""
+"""GeoJSON / GeoPackage parcels (optional extra minesink[gis]; the dev extra installs it)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from projfix import copy_example
 from optimizer.errors import InputError
 from optimizer.project import load_project
 
-gpd = pytest.importorskip("geopandas")
-shapely_geometry = pytest.importorskip("shapely.geometry")
+import geopandas as gpd  # noqa: E402  (in the dev extra, so the GIS path is always tested)
+import shapely.geometry as shapely_geometry  # noqa: E402
 
 
 def _squares(ha_list, x0=500_000.0, y0=4_350_000.0):
