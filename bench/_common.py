@@ -7,6 +7,7 @@ import resource
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -33,3 +34,18 @@ def emit(result: dict[str, Any], as_json: bool) -> None:
         return
     for key, value in result.items():
         print(f"{key:>24}: {value}")
+
+
+def synth_and_estimate(folder: Path, parcels: int, region: str, seed: int, timings: dict[str, float]) -> tuple:
+    """Write a synthetic project into ``folder``, load it and build its option table (timed)."""
+    from optimizer.pipeline import estimate
+    from optimizer.project import load_project
+    from optimizer.synth import write_synth_project
+
+    with stage(timings, "synth"):
+        write_synth_project(folder, parcels, region=region, seed=seed)
+    with stage(timings, "load"):
+        project = load_project(folder)
+    with stage(timings, "estimate"):
+        table = estimate(project)
+    return project, table

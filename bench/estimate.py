@@ -15,23 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, peak_rss_mb, stage  # noqa: E402
+from _common import emit, peak_rss_mb, stage, synth_and_estimate  # noqa: E402
 
-from optimizer.pipeline import estimate  # noqa: E402
-from optimizer.project import load_project  # noqa: E402
-from optimizer.synth import write_synth_project  # noqa: E402
 
 
 def run(parcels: int, region: str, seed: int, write: bool) -> dict:
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "project"
-        with stage(timings, "synth"):
-            write_synth_project(folder, parcels, region=region, seed=seed)
-        with stage(timings, "load"):
-            project = load_project(folder)
-        with stage(timings, "estimate"):
-            table = estimate(project)
+        project, table = synth_and_estimate(Path(tmp) / "project", parcels, region, seed, timings)
         if write:
             with stage(timings, "write_csv"):
                 table.rows.to_csv(Path(tmp) / "options.csv", index=False, float_format="%.6g")

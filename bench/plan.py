@@ -19,31 +19,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, peak_rss_mb, stage  # noqa: E402
+from _common import emit, peak_rss_mb, stage, synth_and_estimate  # noqa: E402
 from model_naive import build_model_naive  # noqa: E402
 
 from optimizer.candidates import select  # noqa: E402
 from optimizer.diagnose import precheck  # noqa: E402
 from optimizer.model import build_from_candidates, model_size  # noqa: E402
-from optimizer.pipeline import estimate, plan_settings  # noqa: E402
+from optimizer.pipeline import plan_settings  # noqa: E402
 from optimizer.planning import PlanResult  # noqa: E402
-from optimizer.project import load_project  # noqa: E402
 from optimizer.report import write_outputs  # noqa: E402
 from optimizer.solve import solve  # noqa: E402
-from optimizer.synth import write_synth_project  # noqa: E402
 
 
 def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, naive: bool,
         min_tree_share: float) -> dict:
     t: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "project"
-        with stage(t, "synth"):
-            write_synth_project(folder, parcels, region=region, seed=seed)
-        with stage(t, "load"):
-            project = load_project(folder)
-        with stage(t, "estimate"):
-            table = estimate(project)
+        project, table = synth_and_estimate(Path(tmp) / "project", parcels, region, seed, t)
         shares = {"tree": min_tree_share} if min_tree_share > 0 else None
         settings = plan_settings(project, mip_gap=gap, time_limit_s=time_limit, min_area_share=shares)
         with stage(t, "select"):
