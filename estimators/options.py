@@ -25,7 +25,7 @@ indexing: no Python loop runs over parcels or rows.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -91,7 +91,6 @@ class EstimateSettings:
     aspect_woody_max: float = 1.2
     native_only: bool = True
     rothc_cover_threshold: float = 0.2
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_years(self) -> int:
