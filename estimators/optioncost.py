@@ -3,8 +3,9 @@
 Unit costs come from costs.csv (item -> CNY); the quantities from the option's parts:
 
     capital = earthwork [m3/ha] x earthwork_cny_m3            (regrading to a gentler slope)
-            + terrace_cny_ha                                  (bench terraces, when the
-                                                              regrading has benches and no target)
+            + <regrading>_cny_ha                              (a per-ha price of the regrading
+                                                              itself when costs.csv has one:
+                                                              terrace_cny_ha, contour_cny_ha)
             + rate [t/ha] x <amendment>_cny_t                 (or topsoil volume x topsoil_cny_m3)
             + tree_share x tree_planting_cny_ha + shrub_share x shrub_planting_cny_ha
             + grass_share x grass_seeding_cny_ha              (planted mixes)
@@ -78,8 +79,8 @@ def option_costs(cand: Any, earthwork_m3_ha: Array, regrading: pd.DataFrame, ame
     n_years : int, horizon - start [yr]
     """
     price = unit_costs(costs)
-    terraced = is_terrace(regrading)
-    regrade = earthwork_m3_ha * price["earthwork_cny_m3"] + np.where(terraced, price["terrace_cny_ha"], 0.0)[cand.regrading]
+    per_ha = np.array([price.get(f"{key}_cny_ha", 0.0) for key in regrading["regrading"]])
+    regrade = earthwork_m3_ha * price["earthwork_cny_m3"] + per_ha[cand.regrading]
     amend = _amendment_cost(amendments, price)[cand.amendment]
     layer_price = np.array([price["tree_planting_cny_ha"], price["shrub_planting_cny_ha"], price["grass_seeding_cny_ha"]])
     planting_by_mix = np.where(curves.planted, curves.layer_shares @ layer_price, price["natural_closure_cny_ha"])

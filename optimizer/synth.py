@@ -112,7 +112,7 @@ def synth_parcels(n: int, region: str = "north", seed: int = 0, *, elevation_m: 
         "slope_deg": slope.round(1),
         "slope_length_m": rng.uniform(len_lo[code], len_hi[code]).round(0),
         "aspect_deg": aspect.round(0),
-        "elevation_m": (elevation_m + shape[5][code] + 50.0 * rng.standard_normal(n)).round(0),
+        "elevation_m": np.maximum(elevation_m + shape[5][code] + 50.0 * rng.standard_normal(n), 5.0).round(0),
         "soil_ph": np.clip(ph, 3.0, 9.8).round(1),
         "soc_g_kg": np.clip(soc_median * np.exp(0.3 * rng.standard_normal(n)), 0.2, 60.0).round(2),
         "bulk_density_g_cm3": _blanked(rng, np.clip(bd_default + 0.05 * rng.standard_normal(n), 0.8, 2.3), 2),
