@@ -42,8 +42,13 @@ def estimate_cmd(
     from optimizer.pipeline import estimate
     from optimizer.project import load_project
 
+    from optimizer.commands.plan import progress
+
+    if out.exists() and not force:
+        raise InputError(f"{out} exists; use --force to overwrite it")
     loaded = load_project(project)
-    table = estimate(loaded, horizon)
+    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
+        table = estimate(loaded, horizon)
     write_table(table.rows, out, force)
     per_parcel = table.rows.groupby("parcel_id", sort=False).size()
     typer.echo(
