@@ -1,7 +1,9 @@
 """Plan outputs: plan.csv (one row per parcel), summary.json (DESIGN.md section 5), report.md.
 
 ``plan.csv`` is deterministic: parcels in project order, fixed columns, fixed float format, no
-timestamps, so the same input gives byte-identical files. The three files are written into a
+timestamps, so the same input gives byte-identical files. It is written as UTF-8 with a byte-order
+mark (``utf-8-sig``) so that Excel shows Chinese parcel ids and names correctly; pandas and
+Python's ``csv`` read it with ``encoding="utf-8-sig"``. The three files are written into a
 temporary folder that is renamed onto the output folder only when all of them are complete.
 """
 
@@ -12,6 +14,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from estimators.table import LAYERS, POOLS
+from optimizer.candidates import tolerance_of
 from optimizer.diagnose import cny
 from optimizer.errors import InputError
 from optimizer.planning import PlanResult
@@ -29,8 +33,10 @@ PLAN_COLUMNS = (
     "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "carbon_tco2e",
     "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
     "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
-    *(f"{p}_tco2e" for p in POOLS), "status", "forced_option",
+    *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "status", "forced_option",
 )
+#: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
+CSV_ENCODING = "utf-8-sig"
 
 
 def plan_frame(result: PlanResult) -> pd.DataFrame:
@@ -39,6 +45,8 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
     area = rows["area_ha"].to_numpy(dtype=float)
 
     def tot(col: str) -> np.ndarray:
+        if col not in rows.columns:  # e.g. per-pool 2030 columns of an older option table
+            return np.full(area.shape, np.nan)
         return area * rows[col].to_numpy(dtype=float)
 
     parcels = result.table.parcels.reindex(rows["parcel_id"].to_numpy())
@@ -60,6 +68,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "sediment_t_yr": tot("erosion_t_ha_yr"),
         **{f"{lay}_share": rows[f"{lay}_share"].to_numpy(dtype=float) for lay in LAYERS},
         **{f"{p}_tco2e": tot(f"{p}_tco2e_ha") for p in POOLS},
+        **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
         "status": parcels["status"].fillna("").to_numpy() if "status" in parcels else "",
         "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
     })
@@ -68,6 +77,14 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
 
 def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _pools_2030(frame: pd.DataFrame) -> dict[str, float] | None:
+    """Carbon by pool at 2030 [t CO2e], None when the option table has no per-pool 2030 columns."""
+    cols = frame[[f"{p}_2030_tco2e" for p in POOLS]]
+    if cols.isna().any().any():
+        return None
+    return {p: float(cols[f"{p}_2030_tco2e"].sum()) for p in POOLS}
 
 
 def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[str, Any]:
@@ -90,6 +107,7 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "additional_tco2e": float(frame["additional_tco2e"].sum()),
         "carbon_2030_tco2e": float(frame["carbon_2030_tco2e"].sum()),
         "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
+        "carbon_2030_by_pool": _pools_2030(frame),
         "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
         "area_ha": area,
         "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
@@ -148,27 +166,82 @@ def _tolerance_text(s: PlanSettings) -> str:
     return text + (", natural recovery exempt" if s.natural_exempt_from_tolerance else ", natural recovery included")
 
 
+def _heading(result: PlanResult) -> list[str]:
+    """Title with the project's name, then region and years."""
+    t = result.table
+    name = t.meta.get("project") or "unnamed project"
+    region = t.meta.get("region")
+    if not region and "region" in t.parcels.columns and t.parcels["region"].nunique() == 1:
+        region = str(t.parcels["region"].iloc[0])
+    where = f"Region **{region}**, " if region else ""
+    return [f"# Restoration plan: {name}", "",
+            f"{where}works from {t.start_year}, carbon counted to **{result.horizon_year}** "
+            "(and shown at 2030).", ""]
+
+
+def _pool_table(summary: dict[str, Any], horizon: int) -> list[str]:
+    """Carbon by pool at 2030 (when the option table has it) and at the horizon, with the net."""
+    lines = ["| year | " + " | ".join(POOLS) + " | net |", "|---|" + "---:|" * (len(POOLS) + 1)]
+    for year, pools, net in ((2030, summary.get("carbon_2030_by_pool"), summary["carbon_2030_tco2e"]),
+                             (horizon, summary["carbon_by_pool"], summary["carbon_tco2e"])):
+        if pools is not None:
+            lines.append(f"| {year} | " + " | ".join(_fmt(pools[p]) for p in POOLS) + f" | {_fmt(net)} |")
+    return lines
+
+
+def _locked_out(result: PlanResult, frame: pd.DataFrame) -> list[str]:
+    """Parcels left to natural recovery because they are locked out, with their erosion.
+
+    They are exempt from the erosion tolerance (the plan cannot change them); the tolerance
+    shown is the one that would otherwise apply (same precedence as the model's filter).
+    """
+    out = frame["status"].to_numpy() == "lock_out"
+    if not out.any():
+        return []
+    t = result.table
+    open_table = replace(t, parcels=t.parcels.assign(status=""))  # the tolerance without the exemption
+    tol = tolerance_of(open_table, result.settings)[t.parcels.index.get_indexer(frame["parcel_id"])]
+    landform = (t.parcels["landform"].reindex(frame["parcel_id"]).fillna("").to_numpy()
+                if "landform" in t.parcels.columns else np.full(len(frame), ""))
+    rows = np.flatnonzero(out)
+    above = frame["erosion_t_ha_yr"].to_numpy() > tol * (1 + 1e-9)
+    lines = ["## Left to natural recovery: locked out", "",
+             f"{rows.size} parcel(s), {frame['area_ha'].to_numpy()[rows].sum():,.1f} ha, are closed to restoration "
+             "works (status lock_out) and left to natural recovery. They are outside the erosion tolerance: "
+             f"the plan cannot change their soil loss, so the tolerance is not applied to them; "
+             f"{int(above[rows].sum())} of them erode more than it, "
+             f"{frame['sediment_t_yr'].to_numpy()[rows].sum():,.1f} t/yr of soil in all.", "",
+             "| parcel | landform | area (ha) | erosion (t/ha/yr) | tolerance (t/ha/yr) | above it | sediment (t/yr) |",
+             "|---|---|---:|---:|---:|---|---:|"]
+    for i in rows:
+        r = frame.iloc[i]
+        tol_txt = f"{tol[i]:g}" if np.isfinite(tol[i]) else "none"
+        lines.append(f"| {r['parcel_id']} | {landform[i]} | {r['area_ha']:,.1f} | {r['erosion_t_ha_yr']:,.2f} | "
+                     f"{tol_txt} | {'yes' if above[i] else 'no'} | {r['sediment_t_yr']:,.1f} |")
+    return lines + [""]
+
+
 def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
-    """report.md: status, totals by pool, costs, choices, constraints, assumptions."""
+    """report.md: project, status, totals by pool (2030 and horizon), costs, choices, locked-out
+    parcels, constraints, assumptions."""
     s, sol, t = result.settings, result.solution, result.table
+    horizon = result.horizon_year
     gap = "n/a" if sol.gap is None else f"{100 * sol.gap:.3f} %"
-    pools = " | ".join(f"{summary['carbon_by_pool'][p]:,.0f}" for p in POOLS)
     budget = "unlimited" if s.budget_cny is None else cny(s.budget_cny)
     lock = frame["status"].ne("") | frame["forced_option"].ne("")
     lines = [
-        "# Restoration plan", "",
+        *_heading(result),
         f"Solver {sol.solver}: status **{sol.status}**, objective {s.objective} = {sol.objective:,.2f}, "
         f"bound {sol.bound if sol.bound is None else f'{sol.bound:,.2f}'}, gap {gap}.", "",
         f"{summary['n_parcels']} parcels ({summary['area_ha']:,.1f} ha); {summary['n_options']} parcel x option rows, "
         f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {summary['n_variables']} kept "
         "after dropping dominated options.", "",
         "## Carbon (t CO2e)", "",
-        f"| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
-        f"| {t.horizon_year} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
+        "| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
+        f"| {horizon} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
         f"{_fmt(summary['additional_tco2e'])} |",
         f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |", "",
-        f"By pool at {t.horizon_year} (erosion and works are emissions):", "",
-        "| " + " | ".join(POOLS) + " |", "|" + "---:|" * len(POOLS), f"| {pools} |", "",
+        "By pool (erosion and works are emissions):", "", *_pool_table(summary, horizon), "",
         "## Cost", "",
         f"- capital {cny(summary['capital_cny'])}, maintenance within the horizon {cny(summary['maintenance_cny'])}, "
         f"total {cny(summary['cost_cny'])}; budget {budget}",
@@ -177,17 +250,18 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         "## What was chosen where", "", *_chosen_table(frame), "",
         f"{int(lock.sum())} parcel(s) were locked in, locked out or forced; "
         f"{int((frame['option_id'] == 'natural').sum())} are left to natural recovery.", "",
+        *_locked_out(result, frame),
         "## Why: the constraints", "", *_binding(result, frame), "",
         "## Defaults and assumptions", "",
         *[f"- {a}" for a in t.meta.get("assumptions", [])],
-        f"- erosion tolerance: {_tolerance_text(s)}",
+        f"- erosion tolerance: {_tolerance_text(s)}; parcels locked out are exempt",
         f"- solver limits: time {s.time_limit_s:g} s, relative gap {s.mip_gap:g}, {s.threads} thread(s)", "",
     ]
     return "\n".join(lines)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8")
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding=CSV_ENCODING)
 
 
 def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False) -> dict[str, Any]:

@@ -19,8 +19,11 @@ DESIGN_KEYS = ("status", "objective", "bound", "gap", "budget_cny", "cost_cny", 
                "additional_tco2e", "carbon_by_pool", "horizon_year", "n_parcels", "n_options", "timings_s", "solver")
 
 
-def solved(seed=4):
+def solved(seed=4, pools_2030=False):
     t = make_option_table(40, 8, seed, tolerance=1e9)
+    if pools_2030:  # per-pool 2030 columns as estimators.options writes them (they add up to the net)
+        for p in POOLS:
+            t.rows[f"{p}_tco2e_ha_2030"] = t.rows[f"{p}_tco2e_ha"] * t.rows["tco2e_ha_2030"] / t.rows["net_tco2e_ha"]
     t.parcels.loc["P0002", "status"] = "lock_out"
     t.parcels.loc["P0005", "status"] = "lock_in"
     cost = (t.rows["area_ha"] * t.rows["cost_cny_ha"]).sum() / 8
@@ -66,19 +69,98 @@ def test_plan_csv_is_byte_identical_across_runs(tmp_path):
     write_outputs(first, tmp_path / "a")
     write_outputs(second, tmp_path / "b")
     assert (tmp_path / "a" / "plan.csv").read_bytes() == (tmp_path / "b" / "plan.csv").read_bytes()
-    text = (tmp_path / "a" / "plan.csv").read_text()
+    raw = (tmp_path / "a" / "plan.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfparcel_id,")  # UTF-8 byte-order mark for Excel
+    text = raw.decode("utf-8-sig")
     assert "\r" not in text and text.splitlines()[1].split(",")[1] == f"{first.table.parcels.area_ha.iloc[0]:.4f}"
 
 
 def test_report_md_names_choices_totals_and_assumptions(tmp_path):
     t, _, result = solved()
     t.meta["assumptions"] = ["bulk density of P0003 defaulted from its landform (assumption)"]
+    t.meta.update(project="Test mine", region="north")
     write_outputs(result, tmp_path / "out")
-    md = (tmp_path / "out" / "report.md").read_text()
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# Restoration plan: Test mine\n\nRegion **north**, works from 2026, carbon counted to "
+                         "**2060**")
     for text in ("status **optimal**", "## Carbon (t CO2e)", "| 2030 |", "| 2060 |", "## Cost",
                  "## What was chosen where", "| natural |", "`budget`", "`min_share_tree`",
-                 "bulk density of P0003 defaulted from its landform (assumption)", "gap 0.000 %"):
+                 "bulk density of P0003 defaulted from its landform (assumption)", "gap 0.000 %",
+                 "| CNY per additional t |"):
         assert text in md
+    # the option table has no per-pool 2030 columns: only the horizon row of the pool table
+    assert "| year | tree | shrub | grass | soil | erosion | works | net |" in md
+    assert not any(line.startswith("| 2030 | ") and line.count("|") == 9 for line in md.splitlines())
+    # CNY per additional t of each chosen option = its cost / its additional carbon
+    frame = pd.read_csv(tmp_path / "out" / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    g = frame.groupby("option_id")[["cost_cny", "additional_tco2e"]].sum()
+    best = g[g["additional_tco2e"] > 0].sort_values("additional_tco2e").iloc[-1]
+    line = next(x for x in md.splitlines() if x.startswith(f"| {best.name} |"))
+    assert line.split("|")[-2].strip() == f"{best['cost_cny'] / best['additional_tco2e']:,.0f}"
+
+
+def test_pools_at_2030_and_the_horizon(tmp_path):
+    t, _, result = solved(pools_2030=True)
+    summary = write_outputs(result, tmp_path / "out")
+    frame = pd.read_csv(tmp_path / "out" / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    on_disk = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert on_disk["carbon_2030_by_pool"] == summary["carbon_2030_by_pool"]
+    assert set(on_disk["carbon_2030_by_pool"]) == set(POOLS)
+    for pool in POOLS:  # plan.csv keeps 4 decimals
+        total = frame[f"{pool}_2030_tco2e"].sum()
+        assert on_disk["carbon_2030_by_pool"][pool] == pytest.approx(total, rel=1e-6, abs=0.01)
+    assert sum(on_disk["carbon_2030_by_pool"].values()) == pytest.approx(on_disk["carbon_2030_tco2e"], rel=1e-6)
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    for year, pools, net in ((2030, on_disk["carbon_2030_by_pool"], on_disk["carbon_2030_tco2e"]),
+                             (2060, on_disk["carbon_by_pool"], on_disk["carbon_tco2e"])):
+        row = f"| {year} | " + " | ".join(f"{pools[p]:,.0f}" for p in POOLS) + f" | {net:,.0f} |"
+        assert row in md
+    # without the 2030 pool columns summary.json says so with null, and plan.csv leaves them blank
+    bare = write_outputs(solved()[2], tmp_path / "bare")
+    assert bare["carbon_2030_by_pool"] is None
+    assert json.loads((tmp_path / "bare" / "summary.json").read_text())["carbon_2030_by_pool"] is None
+
+
+def test_locked_out_parcels_listed_outside_the_tolerance(tmp_path):
+    t, s, _ = solved()
+    t.parcels["erosion_tolerance_t_ha_yr"] = 10.0
+    natural = t.rows["option_id"] == "natural"
+    steep = (t.rows["parcel_id"] == "P0002") & natural
+    t.rows.loc[steep, "erosion_t_ha_yr"] = 150.0  # a pit wall: nothing may be done there
+    t.rows.loc[~natural & (t.rows["erosion_t_ha_yr"] > 10), "erosion_t_ha_yr"] = 9.0
+    t.rows.loc[natural & ~steep, "erosion_t_ha_yr"] = 5.0
+    t.parcels.loc["P0007", "status"] = "lock_out"  # locked out but within the tolerance
+    result = plan(t, s.with_(max_sediment_t_yr=None))
+    write_outputs(result, tmp_path / "out")
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Left to natural recovery: locked out" in md
+    assert "They are outside the erosion tolerance" in md and "1 of them erode more than it" in md
+    area2, area7 = t.parcels.loc["P0002", "area_ha"], t.parcels.loc["P0007", "area_ha"]
+    assert f"| P0002 |  | {area2:,.1f} | 150.00 | 10 | yes | {150 * area2:,.1f} |" in md
+    assert f"| P0007 |  | {area7:,.1f} | 5.00 | 10 | no | {5 * area7:,.1f} |" in md
+    section = md.split("## Left to natural recovery")[1].split("## Why")[0]
+    assert section.count("\n| P") == 2  # only the locked-out parcels
+    assert "## Left to natural recovery" not in (report_without_locks := _report_no_locks(tmp_path))
+    assert report_without_locks.startswith("# Restoration plan: unnamed project")
+
+
+def _report_no_locks(tmp_path) -> str:
+    t = make_option_table(12, 5, 3, tolerance=1e9)
+    write_outputs(plan(t, PlanSettings()), tmp_path / "nolock")
+    return (tmp_path / "nolock" / "report.md").read_text(encoding="utf-8")
+
+
+def test_plan_csv_keeps_chinese_parcel_ids_for_excel(tmp_path):
+    t, s, _ = solved()
+    name = "南排土场-1340平台"
+    t.rows["parcel_id"] = t.rows["parcel_id"].replace("P0001", name)
+    t.parcels = t.parcels.rename(index={"P0001": name})
+    write_outputs(plan(t, s), tmp_path / "out")
+    raw = (tmp_path / "out" / "plan.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    assert name.encode("utf-8") in raw
+    frame = pd.read_csv(tmp_path / "out" / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert frame.columns[0] == "parcel_id" and frame["parcel_id"].iloc[0] == name
 
 
 def test_existing_output_folder_needs_force(tmp_path):
