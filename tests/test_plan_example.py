@@ -89,6 +89,13 @@ def test_totals_equal_plan_csv_and_option_table_sums(planned):
         assert summary["carbon_by_pool"][pool] == pytest.approx(frame[col].sum(), rel=1e-6, abs=0.01)
         assert summary["carbon_by_pool"][pool] == pytest.approx(recomputed[col], rel=1e-6, abs=0.01)
     assert sum(summary["carbon_by_pool"].values()) == pytest.approx(summary["carbon_tco2e"], rel=1e-6)
+    # pools at 2030 from the option table's per-pool 2030 columns
+    assert summary["carbon_2030_tco2e"] == pytest.approx(recomputed["carbon_2030_tco2e"], rel=1e-6)
+    for pool in POOLS:
+        at_2030 = float((area * opt[f"{pool}_tco2e_ha_2030"]).sum())
+        assert summary["carbon_2030_by_pool"][pool] == pytest.approx(at_2030, rel=1e-6, abs=0.01)
+        assert frame[f"{pool}_2030_tco2e"].sum() == pytest.approx(at_2030, rel=1e-6, abs=0.01)
+    assert sum(summary["carbon_2030_by_pool"].values()) == pytest.approx(summary["carbon_2030_tco2e"], rel=1e-6)
     assert summary["objective"] == pytest.approx(summary["carbon_tco2e"], rel=1e-6)
     # the baseline is each parcel's natural recovery
     natural = table.rows[table.rows["option_id"] == "natural"].set_index("parcel_id")
@@ -125,6 +132,23 @@ def test_every_constraint_holds_recomputed(planned):
     assert (status == "lock_in").any()
     assert (frame.loc[status == "lock_in", "option_id"] != "natural").all()
     assert (frame.loc[status == "lock_out", "option_id"] == "natural").all()
+
+
+def test_report_names_the_project_and_lists_the_locked_out_pit_walls(planned):
+    out, frame, summary, _, toml = planned
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith(f"# Restoration plan: {toml['project']['name']}\n\nRegion **north**, works from 2026, "
+                         "carbon counted to **2060**")
+    pools = summary["carbon_2030_by_pool"]
+    assert f"| 2030 | {pools['tree']:,.0f} | {pools['shrub']:,.0f} |" in md
+    section = md.split("## Left to natural recovery: locked out")[1].split("\n## ")[0]
+    locked = frame[frame["status"] == "lock_out"]
+    assert "outside the erosion tolerance" in section
+    assert f"{len(locked)} of them erode more than it" in section
+    for r in locked.itertuples():
+        assert f"| {r.parcel_id} | pit_wall | {r.area_ha:,.1f} | {r.erosion_t_ha_yr:,.2f} | 10 | yes |" in section
+    assert section.count("\n|") == len(locked) + 2  # header, rule, one row per locked-out parcel
+    assert (out / "plan.csv").read_bytes().startswith(b"\xef\xbb\xbfparcel_id,")
 
 
 def test_second_run_is_byte_identical_and_json_equals_summary(planned, tmp_path, capsys):
