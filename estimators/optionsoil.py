@@ -6,6 +6,7 @@ cover sequence internally, so the whole project runs as a handful of array opera
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,9 @@ def soil_change(parcels: pd.DataFrame, cand: Any, curves: Any, productivity: Arr
                 catalogue: Any, region_key: str, settings: Any) -> tuple[Array, Array]:
     """Change of the 0-100 cm SOC stock since the works and the topsoil SOC concentration.
 
+    The soil does not depend on the regrading, so RothC runs once per distinct (parcel,
+    amendment, mix) and the result is shared by the rows that differ only in their regrading.
+
     Returns
     -------
     delta : ndarray (n, Y+1) [t C/ha]
@@ -51,6 +55,17 @@ def soil_change(parcels: pd.DataFrame, cand: Any, curves: Any, productivity: Arr
     soc_g_kg : ndarray (n,) [g/kg]
         Concentration of the surface layer that erosion carries off.
     """
+    key = (cand.parcel * len(amendments) + cand.amendment) * len(curves.mixes) + cand.mix
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    sub = SimpleNamespace(parcel=cand.parcel[first], amendment=cand.amendment[first], mix=cand.mix[first])
+    delta, soc_top = _soil_rows(parcels, sub, curves, productivity[first], amendments, catalogue, region_key,
+                                settings)
+    return delta[inverse], soc_top[inverse]
+
+
+def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, productivity: Array, amendments: pd.DataFrame,
+               catalogue: Any, region_key: str, settings: Any) -> tuple[Array, Array]:
+    """soil_change for rows that are all distinct."""
     soc = parcels["soc_g_kg"].to_numpy(dtype=float)[cand.parcel]
     bd = parcels["bulk_density_g_cm3"].to_numpy(dtype=float)[cand.parcel]
     depth_add = amendments["depth_add_cm"].to_numpy(dtype=float)[cand.amendment]
