@@ -420,6 +420,12 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
     for pool in POOLS:
         columns[f"{pool}_tco2e_ha_{settings.report_year}"] = pool_at(pool, i_rep)
     columns["earthwork_m3_ha"] = costs.earthwork_m3_ha
+    # carbon applied with sludge, compost or biochar [t CO2e/ha]: part of the soil pool as RothC
+    # receives it, but brought in rather than drawn from the air on site (imported topsoil's
+    # carbon is in the year-0 stock instead and never counts)
+    pool = amendments["input_pool"].astype(str).to_numpy()[cand.amendment]
+    applied = amendments["carbon_input_t_c_ha"].to_numpy(dtype=float)[cand.amendment]
+    columns["imported_tco2e_ha"] = co2e(np.where(pool == "none", 0.0, applied))
     columns["is_natural"] = natural
     mix_species = pd.DataFrame(curves.shares, index=curves.mixes, columns=curves.species)
     return OptionTable(

@@ -33,7 +33,7 @@ PLAN_COLUMNS = (
     "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "carbon_tco2e",
     "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
     "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
-    *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "status", "forced_option",
+    *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_tco2e", "status", "forced_option",
 )
 #: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
 CSV_ENCODING = "utf-8-sig"
@@ -66,6 +66,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "maintenance_cny": tot("maintenance_cny_ha"),
         "erosion_t_ha_yr": rows["erosion_t_ha_yr"].to_numpy(dtype=float),
         "sediment_t_yr": tot("erosion_t_ha_yr"),
+        "imported_tco2e": tot("imported_tco2e_ha"),
         **{f"{lay}_share": rows[f"{lay}_share"].to_numpy(dtype=float) for lay in LAYERS},
         **{f"{p}_tco2e": tot(f"{p}_tco2e_ha") for p in POOLS},
         **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
@@ -109,6 +110,7 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
         "carbon_2030_by_pool": _pools_2030(frame),
         "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
+        "imported_tco2e": _num(float(frame["imported_tco2e"].sum(min_count=1))),
         "area_ha": area,
         "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
         "horizon_year": result.horizon_year,
@@ -221,6 +223,16 @@ def _locked_out(result: PlanResult, frame: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
+def _imported_text(summary: dict[str, Any]) -> list[str]:
+    """A note on carbon brought in with sludge, compost and biochar (part of the soil pool)."""
+    imported = summary.get("imported_tco2e")
+    if not imported:
+        return []
+    return [f"The soil pool includes what remains of {_fmt(imported)} t CO2e of carbon applied with sludge, "
+            "compost or biochar: brought to the site rather than drawn from the air there. A strict "
+            "additionality claim should check how that material would otherwise have been used.", ""]
+
+
 def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     """report.md: project, status, totals by pool (2030 and horizon), costs, choices, locked-out
     parcels, constraints, assumptions."""
@@ -242,6 +254,7 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"{_fmt(summary['additional_tco2e'])} |",
         f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |", "",
         "By pool (erosion and works are emissions):", "", *_pool_table(summary, horizon), "",
+        *_imported_text(summary),
         "## Cost", "",
         f"- capital {cny(summary['capital_cny'])}, maintenance within the horizon {cny(summary['maintenance_cny'])}, "
         f"total {cny(summary['cost_cny'])}; budget {budget}",

@@ -142,3 +142,12 @@ def test_lime_only_on_acid_spoil_and_it_widens_choice(table, project):
 def test_deterministic(project, table):
     again = estimate(project)
     pd.testing.assert_frame_equal(table.rows, again.rows)
+
+
+def test_imported_carbon_is_the_amendment_carbon(table, project):
+    """Carbon applied with sludge/compost/biochar, t C/ha x 44/12; none for topsoil or no amendment."""
+    amend = project.catalogue.amendments.set_index("amendment")
+    rows = table.rows.drop_duplicates("amendment").set_index("amendment")["imported_tco2e_ha"]
+    assert rows["sludge"] == pytest.approx(amend.loc["sludge", "carbon_input_t_c_ha"] * CO2_PER_C)
+    assert rows["biochar"] == pytest.approx(amend.loc["biochar", "carbon_input_t_c_ha"] * CO2_PER_C)
+    assert rows["none"] == 0 and rows["topsoil_30cm"] == 0 and rows["lime"] == 0
