@@ -371,7 +371,8 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
               settings: EstimateSettings) -> OptionTable:
     """Pools at the horizon and the report year, the net trajectory and the other row columns."""
     y = settings.n_years
-    i_rep = int(np.clip(settings.report_year - settings.start_year, 0, y))
+    i_rep = settings.report_year - settings.start_year
+    i_rep = int(i_rep) if 0 <= i_rep <= y else None
     curve = _pool_curves(curves, c_by_mix)
     # eroded SOC emitted up to year t: A_bare x sum(C) x SOC x ER x f_emit  [t C/ha] -> CO2e
     erosion_scale = co2e(rklsp * soc_g_kg / 1000.0 * settings.enrichment_ratio * settings.f_emit)
@@ -379,7 +380,9 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
              "erosion": -erosion_scale}
     source = {"tree": "tree", "shrub": "shrub", "grass": "grass", "erosion": "cum_c"}
 
-    def pool_at(pool: str, t: int) -> Array:
+    def pool_at(pool: str, t: int | None) -> Array:
+        if t is None:  # the report year lies outside start..horizon
+            return np.full(len(works), np.nan)
         if pool == "works":
             return works
         if pool == "soil":

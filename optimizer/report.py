@@ -81,7 +81,8 @@ def _num(x: float | None) -> float | None:
 
 
 def _pools_2030(frame: pd.DataFrame) -> dict[str, float] | None:
-    """Carbon by pool at 2030 [t CO2e], None when the option table has no per-pool 2030 columns."""
+    """Carbon by pool at 2030 [t CO2e], None when the option table has no per-pool 2030 figures
+    (an older table, or a horizon before 2030)."""
     cols = frame[[f"{p}_2030_tco2e" for p in POOLS]]
     if cols.isna().any().any():
         return None
@@ -106,7 +107,7 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "carbon_tco2e": float(frame["carbon_tco2e"].sum()),
         "baseline_tco2e": float(frame["baseline_tco2e"].sum()),
         "additional_tco2e": float(frame["additional_tco2e"].sum()),
-        "carbon_2030_tco2e": float(frame["carbon_2030_tco2e"].sum()),
+        "carbon_2030_tco2e": _num(float(frame["carbon_2030_tco2e"].sum(min_count=1))),
         "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
         "carbon_2030_by_pool": _pools_2030(frame),
         "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
@@ -252,7 +253,8 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         "| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
         f"| {horizon} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
         f"{_fmt(summary['additional_tco2e'])} |",
-        f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |", "",
+        *([f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |"]
+          if summary["carbon_2030_tco2e"] is not None else []), "",
         "By pool (erosion and works are emissions):", "", *_pool_table(summary, horizon), "",
         *_imported_text(summary),
         "## Cost", "",
