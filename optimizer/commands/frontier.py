@@ -1,0 +1,63 @@
+"""``minesink frontier``: the cost-versus-carbon trade-off of a project (a budget sweep), written
+as frontier.csv, frontier.json and, when matplotlib is installed, frontier.png."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from optimizer.cli import command
+from optimizer.commands.plan import _check_outdir, progress
+from optimizer.errors import InputError
+
+
+def _lines(data: dict, out: Path) -> list[str]:
+    b = data["bounds"]
+    lines = [f"frontier: {len(data['points'])} budgets from {b['min_cost_cny']:,.0f} CNY (cheapest plan) "
+             f"to {b['max_carbon_cost_cny']:,.0f} CNY (most carbon: {b['max_carbon_tco2e']:,.0f} t CO2e "
+             f"by {data['horizon_year']})",
+             "  budget (CNY)      cost (CNY)   carbon (t CO2e)   CNY per extra t"]
+    for p in data["points"]:
+        marginal = "-" if p["marginal_cny_per_tco2e"] is None else f"{p['marginal_cny_per_tco2e']:,.0f}"
+        lines.append(f"  {p['budget_cny']:>12,.0f}  {p['cost_cny']:>14,.0f}  {p['carbon_tco2e']:>16,.0f}  "
+                     f"{marginal:>16}")
+    lines.append(f"  table       {out / 'frontier.csv'} ({out / 'frontier.json'})")
+    lines.append(f"  plot        {out / 'frontier.png'}" if data.get("plot")
+                 else "  plot        not written (matplotlib is not installed)")
+    return lines
+
+
+@command("frontier")
+def frontier_cmd(
+    project: Path = typer.Argument(..., help="Project folder."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder for frontier.csv, frontier.json (and .png)."),
+    points: int = typer.Option(8, "--points", help="Number of budgets in the sweep (>= 2)."),
+    horizon: Optional[int] = typer.Option(None, "--horizon", help="Count carbon up to this year."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve [s]."),
+    gap: float = typer.Option(1e-3, "--gap", help="Relative optimality gap at which each solve stops."),
+    threads: int = typer.Option(2, "--threads", help="Solver threads."),
+    as_json: bool = typer.Option(False, "--json", help="Print frontier.json to stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+) -> None:
+    """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon."""
+    from optimizer.frontier import frontier, write_frontier
+    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.project import load_project
+
+    if points < 2:
+        raise InputError(f"--points must be at least 2 (got {points})")
+    _check_outdir(out, force)
+    loaded = load_project(project)
+    settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap, threads=threads)
+    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
+        table = estimate(loaded, horizon)
+    with progress(f"Solving {points} budgets over {len(table.rows)} options"):
+        result = frontier(table, settings, points)
+    data = write_frontier(result, out, force=force)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        typer.echo("\n".join(_lines(data, out)))
