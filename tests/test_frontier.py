@@ -203,3 +203,11 @@ def test_cli_no_plan_at_any_budget_exits_1(tmp_path, capsys):
     assert len(captured.err.strip().splitlines()) == 1 and "Traceback" not in captured.err
     assert "the erosion tolerance of 0.05 t/ha/yr cannot be met on parcel(s) SD-P1340" in captured.err
     assert not out.exists()
+
+
+def test_plot_is_a_png_with_the_dev_extra(tmp_path, capsys):
+    """The dev extra installs matplotlib, so the plot path is exercised in CI."""
+    assert has_matplotlib()
+    out = tmp_path / "f"
+    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "3"]) == 0
+    assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
