@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estimators.table import LAYERS, POOLS
+from estimators.table import POOLS
 from optimizer.errors import InputError
 from optimizer.planning import plan
 from optimizer.report import write_outputs
