@@ -371,8 +371,8 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
               settings: EstimateSettings) -> OptionTable:
     """Pools at the horizon and the report year, the net trajectory and the other row columns."""
     y = settings.n_years
-    i_rep = settings.report_year - settings.start_year
-    i_rep = int(i_rep) if 0 <= i_rep <= y else None
+    offset = settings.report_year - settings.start_year
+    i_rep = int(offset) if 0 <= offset <= y else None
     curve = _pool_curves(curves, c_by_mix)
     # eroded SOC emitted up to year t: A_bare x sum(C) x SOC x ER x f_emit  [t C/ha] -> CO2e
     erosion_scale = co2e(rklsp * soc_g_kg / 1000.0 * settings.enrichment_ratio * settings.f_emit)
@@ -397,7 +397,7 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
     am = amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
     mix = np.asarray(curves.mixes, dtype=str)[cand.mix]
     natural = (reg == "none") & (am == "none") & (mix == "natural")
-    net_h = sum(pool_at(p, y) for p in POOLS)
+    net_h: Array = np.sum([pool_at(p, y) for p in POOLS], axis=0)
     baseline = np.full(len(parcels), np.nan)
     baseline[cand.parcel[natural]] = net_h[natural]
     mean_c = c_by_mix.mean(axis=1)[cand.mix]
@@ -409,7 +409,7 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
         "area_ha": parcels["area_ha"].to_numpy(dtype=float)[cand.parcel],
         "net_tco2e_ha": net_h,
         "additional_tco2e_ha": net_h - baseline[cand.parcel],
-        "tco2e_ha_2030": sum(pool_at(p, i_rep) for p in POOLS),
+        "tco2e_ha_2030": np.sum([pool_at(p, i_rep) for p in POOLS], axis=0),
         "cost_cny_ha": costs.capital + costs.maintenance,
         "capital_cny_ha": costs.capital,
         "maintenance_cny_ha": costs.maintenance,
