@@ -69,3 +69,16 @@ def read_gis_parcels(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     else:
         area = np.full(len(frame), np.nan)
     return props, area
+
+
+def write_plan_layer(parcels_file: Path, plan: pd.DataFrame, path: Path) -> None:
+    """Write the plan as a GeoPackage layer ``plan``: the project's parcel polygons (their own
+    CRS) with every plan.csv column, in plan order, so QGIS can map the chosen options.
+    """
+    shapes = gpd.read_file(parcels_file)
+    ids = _as_text(shapes["parcel_id"]).str.strip()
+    geometry = gpd.GeoSeries(shapes.geometry.to_numpy(), index=ids.to_numpy(), crs=shapes.crs)
+    layer = gpd.GeoDataFrame(plan.reset_index(drop=True),
+                             geometry=geometry.reindex(plan["parcel_id"].astype(str)).to_numpy(),
+                             crs=shapes.crs)
+    layer.to_file(path, layer="plan", driver="GPKG")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -279,10 +279,13 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding=CSV_ENCODING)
 
 
-def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False) -> dict[str, Any]:
+def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
+                  extra: Callable[[pd.DataFrame, Path], None] | None = None) -> dict[str, Any]:
     """Write plan.csv, summary.json and report.md into ``outdir`` atomically; return the summary.
 
-    An existing non-empty ``outdir`` is an InputError unless ``force``.
+    ``extra(plan_frame, folder)`` may write more files into the same folder before it is moved
+    into place (the GIS layer of a project whose parcels are polygons).  An existing non-empty
+    ``outdir`` is an InputError unless ``force``.
     """
     outdir = Path(outdir)
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())) and not force:
@@ -293,6 +296,8 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False) -
     try:
         frame = plan_frame(result)
         _write_csv(frame, tmp / "plan.csv")
+        if extra is not None:
+            extra(frame, tmp)
         summary = summary_dict(result, frame)
         (tmp / "report.md").write_text(report_markdown(result, frame, summary), encoding="utf-8")
         result.timings["write"] = time.perf_counter() - t0

@@ -44,7 +44,16 @@ def _summary_lines(summary: dict, out: Path) -> list[str]:
         + (f" of a {summary['budget_cny']:,.0f} CNY budget" if summary.get("budget_cny") else ""),
         f"  solver      {summary['solver']}, gap {gap:.3%}" if gap is not None else f"  solver      {summary['solver']}",
         f"  report      {out / 'report.md'} (plan table {out / 'plan.csv'})",
-    ]
+    ] + ([f"  map layer   {out / 'plan.gpkg'} (open in QGIS)"] if (out / "plan.gpkg").exists() else [])
+
+
+def _gis_writer(parcels_file: Optional[Path]):  # noqa: ANN202 - a writer callback or None
+    """plan.gpkg beside plan.csv when the project's parcels are polygons (GeoJSON/GeoPackage)."""
+    if parcels_file is None or parcels_file.suffix.lower() not in (".geojson", ".gpkg", ".json"):
+        return None
+    from optimizer.gis import write_plan_layer
+
+    return lambda frame, folder: write_plan_layer(parcels_file, frame, folder / "plan.gpkg")
 
 
 @command("plan")
@@ -81,7 +90,7 @@ def plan_cmd(
         result = plan(table, settings)
     if export_model is not None:
         write_model(result.model, export_model)
-    summary = write_outputs(result, out, force=force)
+    summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:

@@ -1,0 +1,30 @@
+"""A project with polygon parcels gets plan.gpkg beside plan.csv, ready for QGIS."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from test_project_gis import _gis_project
+
+from optimizer.cli import run
+
+
+def test_plan_writes_a_geopackage_layer(tmp_path, capsys):
+    root, areas = _gis_project(tmp_path, crs="EPSG:4326")
+    out = tmp_path / "plan"
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    assert "plan.gpkg (open in QGIS)" in capsys.readouterr().out
+    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    layer = gpd.read_file(out / "plan.gpkg", layer="plan")
+    assert layer.crs.to_epsg() == 4326
+    assert layer["parcel_id"].tolist() == table["parcel_id"].tolist()
+    assert layer["option_id"].tolist() == table["option_id"].tolist()
+    assert layer["carbon_tco2e"].to_numpy() == pytest.approx(table["carbon_tco2e"].to_numpy(), rel=1e-6)
+    assert layer.geometry.notna().all() and (layer.geometry.geom_type == "Polygon").all()
+
+
+def test_csv_project_writes_no_layer(tmp_path):
+    from projfix import copy_example
+
+    out = tmp_path / "plan"
+    assert run(["plan", str(copy_example(tmp_path)), "-o", str(out)]) == 0
+    assert not (out / "plan.gpkg").exists()
