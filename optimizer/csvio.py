@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError
+
+T = TypeVar("T")
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", ""})
@@ -153,3 +157,30 @@ def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def check_outdir(outdir: str | Path, force: bool) -> None:
+    """Refuse an output folder that is a file, or that is not empty unless ``force``."""
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"{outdir} exists and is not a folder")
+    if outdir.is_dir() and any(outdir.iterdir()) and not force:
+        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
+
+
+def write_folder_atomic(outdir: str | Path, force: bool, writer: Callable[[Path], T]) -> T:
+    """Fill a temporary folder beside ``outdir`` with ``writer(tmp)``, then rename it onto
+    ``outdir``: a failed run leaves no half-written folder.  Returns what ``writer`` returns."""
+    outdir = Path(outdir)
+    check_outdir(outdir, force)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        result = writer(tmp)
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        os.replace(tmp, outdir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return result

@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +42,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 from estimators.table import OptionTable
 from optimizer.candidates import Candidates, per_parcel, select
 from optimizer.diagnose import explain_elastic, precheck
+from optimizer.csvio import write_folder_atomic
 from optimizer.errors import InputError, RunError
 from optimizer.model import build_from_candidates
 from optimizer.settings import PlanSettings
@@ -283,13 +281,9 @@ def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = Fal
 
     An existing non-empty ``outdir`` is an InputError unless ``force``.
     """
-    outdir = Path(outdir)
-    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())) and not force:
-        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
-    outdir.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
+
+    def fill(tmp: Path) -> dict[str, Any]:
         frontier_frame(result).to_csv(tmp / "frontier.csv", index=False, float_format=FLOAT_FORMAT,
                                       lineterminator="\n", encoding=CSV_ENCODING)
         plotted = _plot(result, tmp / "frontier.png")
@@ -297,10 +291,7 @@ def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = Fal
         data = frontier_dict(result)
         data["plot"] = "frontier.png" if plotted else None
         (tmp / "frontier.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        if outdir.exists():
-            shutil.rmtree(outdir) if outdir.is_dir() else outdir.unlink()
-        os.replace(tmp, outdir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        return data
+
+    data = write_folder_atomic(outdir, force, fill)
     return data

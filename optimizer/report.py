@@ -10,9 +10,6 @@ temporary folder that is renamed onto the output folder only when all of them ar
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +21,7 @@ import pandas as pd
 from estimators.table import LAYERS, POOLS
 from optimizer.candidates import tolerance_of
 from optimizer.diagnose import cny
-from optimizer.errors import InputError
+from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
 from optimizer.settings import PlanSettings
 
@@ -287,13 +284,9 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
     into place (the GIS layer of a project whose parcels are polygons).  An existing non-empty
     ``outdir`` is an InputError unless ``force``.
     """
-    outdir = Path(outdir)
-    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())) and not force:
-        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
-    outdir.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
+
+    def fill(tmp: Path) -> dict[str, Any]:
         frame = plan_frame(result)
         _write_csv(frame, tmp / "plan.csv")
         if extra is not None:
@@ -303,10 +296,7 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
         result.timings["write"] = time.perf_counter() - t0
         summary["timings_s"]["write"] = result.timings["write"]
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        if outdir.exists():
-            shutil.rmtree(outdir) if outdir.is_dir() else outdir.unlink()
-        os.replace(tmp, outdir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        return summary
+
+    summary = write_folder_atomic(outdir, force, fill)
     return summary

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.csvio import write_atomic, write_text_atomic
+from optimizer.csvio import check_outdir, write_atomic, write_text_atomic
 from optimizer.errors import InputError
 from optimizer.parcels import LANDFORM_DEFAULTS, LANDFORMS
 
@@ -203,9 +203,3 @@ def write_synth_project(outdir: Path, n: int, region: str = "north", seed: int =
     return {"n_parcels": n, "total_area_ha": total, "budget_cny": budget}
 
 
-def check_outdir(outdir: Path, force: bool) -> None:
-    """Refuse an output folder that is a file, or not empty unless ``force``."""
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"{outdir}: exists and is not a folder")
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
-        raise InputError(f"{outdir}: folder is not empty; choose a new folder or add --force")

@@ -37,7 +37,7 @@ def test_init_refuses_non_empty_folder_unless_force(tmp_path, capsys):
     before = snapshot(target)
     assert run(["init", str(target)]) == 2
     err = capsys.readouterr().err
-    assert "folder is not empty" in err and "--force" in err and "Traceback" not in err
+    assert "exists and is not empty" in err and "--force" in err and "Traceback" not in err
     assert snapshot(target) == before
     assert run(["init", str(target), "--force"]) == 0
     assert (target / "project.toml").is_file() and (target / "notes.txt").read_text() == "keep"

@@ -86,7 +86,7 @@ def test_cli_synth_refuses_non_empty_folder(tmp_path, capsys):
     before = snapshot(out)
     assert run(["synth", str(out), "--parcels", "10"]) == 2
     err = capsys.readouterr().err
-    assert "folder is not empty" in err and "--force" in err and "Traceback" not in err
+    assert "exists and is not empty" in err and "--force" in err and "Traceback" not in err
     assert snapshot(out) == before
     assert run(["synth", str(out), "--parcels", "10", "--force"]) == 0
     assert (out / "parcels.csv").is_file()

@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 
 from optimizer.cli import command
-from optimizer.commands.plan import _check_outdir, progress
+from optimizer.commands.plan import progress
+from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
 
 
@@ -49,7 +50,7 @@ def frontier_cmd(
 
     if points < 2:
         raise InputError(f"--points must be at least 2 (got {points})")
-    _check_outdir(out, force)
+    check_outdir(out, force)
     loaded = load_project(project)
     settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap, threads=threads)
     with progress(f"Estimating options for {len(loaded.parcels)} parcels"):

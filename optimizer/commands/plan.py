@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from optimizer.cli import command
+from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
 
 _console = Console(stderr=True)
@@ -22,14 +23,6 @@ def progress(message: str) -> Iterator[None]:
     """A spinner on stderr while a stage runs (silent when stderr is not a terminal)."""
     with _console.status(message, spinner="dots"):
         yield
-
-
-def _check_outdir(out: Path, force: bool) -> None:
-    """Fail before any work when the output folder would be overwritten."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"output folder {out} exists and is not empty; use --force to overwrite it")
 
 
 def _summary_lines(summary: dict, out: Path) -> list[str]:
@@ -78,7 +71,7 @@ def plan_cmd(
     from optimizer.project import load_project
     from optimizer.report import write_outputs
 
-    _check_outdir(out, force)
+    check_outdir(out, force)
     if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
         raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
     loaded = load_project(project)

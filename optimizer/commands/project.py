@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 
 from optimizer.cli import command
-from optimizer.csvio import write_atomic
+from optimizer.csvio import check_outdir, write_atomic
 from optimizer.data import data_dir
 from optimizer.errors import InputError
-from optimizer.synth import check_outdir
 
 
 def examples() -> dict[str, Path]:
