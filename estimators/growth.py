@@ -23,7 +23,7 @@ re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -229,7 +229,7 @@ def mitscherlich(t: ArrayLike, a: ArrayLike, b: ArrayLike, k: ArrayLike) -> NDAr
     return a * (1.0 - b * np.exp(-k * t))
 
 
-_FUNCS = {
+_FUNCS: dict[str, Callable[..., NDArray[np.float64]]] = {
     "richards": richards,
     "logistic": logistic,
     "gompertz": gompertz,

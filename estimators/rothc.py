@@ -421,7 +421,7 @@ def rothc_simulate(clay_pct: ArrayLike, depth_cm: ArrayLike, iom: ArrayLike, tmp
     -------
     RothCRun
     """
-    starts = [] if pools0 is None else [np.atleast_2d(_f(pools0))[:, 0]]
+    starts: list[ArrayLike] = [] if pools0 is None else [np.atleast_2d(_f(pools0))[:, 0]]
     tmp, rain, evap, c, m, cov, ratio = _rows([clay_pct, depth_cm, iom, tsmd0] + starts, tmp_c,
                                               rain_mm, evap_mm, c_inp, fym, covered, dpm_rpm)
     n, months = tmp.shape
@@ -433,7 +433,7 @@ def rothc_simulate(clay_pct: ArrayLike, depth_cm: ArrayLike, iom: ArrayLike, tmp
     active = np.zeros((n, 4)) if pools0 is None else np.array(np.broadcast_to(_f(pools0)[..., :4], (n, 4)))
     added = input_vectors(c, m, ratio)
     track = modern is not None
-    if track:
+    if modern is not None:
         mod = np.broadcast_to(np.atleast_2d(_f(modern)), (n, months)) / 100.0
         act = active.copy() if activity0 is None else np.array(np.broadcast_to(_f(activity0), (n, 4)))
         decay = np.exp(-C14_LAMBDA * MONTH)

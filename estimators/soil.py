@@ -35,7 +35,7 @@ then advanced a whole year by one 4 x 4 product.
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -277,7 +277,7 @@ class _GroupMaps(NamedTuple):
     rpm_once: Array  # (G, Y, 4) ... of 1 t C/ha into RPM in the amendment month
 
 
-def _group_maps(clay: Array, covered: Array, tmp: Array, rain: Array, evap: Array, depth: float,
+def _group_maps(clay: Array, covered: NDArray[np.bool_], tmp: Array, rain: Array, evap: Array, depth: float,
                 weights: Array, amendment_month: int) -> _GroupMaps:
     """Year maps and unit responses for each group (clay (G,), covered (G, Y))."""
     n_groups, n_years = covered.shape
@@ -293,14 +293,16 @@ def _group_maps(clay: Array, covered: Array, tmp: Array, rain: Array, evap: Arra
     return _GroupMaps(prop[:, :, 0], spread[..., 0], spread[..., 1], at @ FYM_SPLIT, at[..., 1])
 
 
-def _group_rows(clay: Array, covered: Array, resolution: float) -> tuple[Array, Array, Array]:
+def _group_rows(clay: Array, covered: NDArray[np.bool_],
+                resolution: float) -> tuple[Array, NDArray[np.bool_], NDArray[np.intp]]:
     """Unique (rounded clay, cover sequence) keys: (clay of group, covered of group, inverse)."""
     code = np.round(clay / resolution).astype(np.int64)
     key = np.concatenate([code[:, None].view(np.uint8).reshape(len(code), 8),
                           np.packbits(covered, axis=1)], axis=1)
     key = np.ascontiguousarray(key).view(np.dtype((np.void, key.shape[1]))).ravel()
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return code[first] * resolution, covered[first], inverse.ravel()
+    # int64 * float is float64 (the stubs only promise floating[Any])
+    return cast(Array, code[first] * resolution), covered[first], inverse.ravel()
 
 
 def _advance_group(active: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,

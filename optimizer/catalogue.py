@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -147,13 +147,14 @@ def parse_option_id(text: str, catalogue: Catalogue, *, file: str | None = None,
     for part, kind in zip(parts, kinds):
         if kind is None:
             raise fail(f"'{part}' is not a regrading, amendment or mix key")
+    known = cast("list[str]", kinds)  # every part matched a table (checked above)
     order = [k for k, _ in tables]
     if kinds[-1] != "mix":
         raise fail(f"the last part must be a mix (got {kinds[-1]} '{parts[-1]}')")
-    positions = [order.index(k) for k in kinds]
+    positions = [order.index(k) for k in known]
     if positions != sorted(set(positions)):
         raise fail("parts must come in the order regrading+amendment+mix, each at most once")
-    found.update({k: p for k, p in zip(kinds, parts)})
+    found.update({k: p for k, p in zip(known, parts)})
     return found["regrading"], found["amendment"], found["mix"]
 
 
@@ -273,9 +274,9 @@ def _check_cells(frame: pd.DataFrame, spec: TableSpec, label: str) -> None:
             _first_error(bad, label, column,
                          f"expected one of: {', '.join(sorted(a for a in allowed if a))}",
                          lambda i, c=column: frame[c].iloc[i])
-    for column, allowed in spec.lists.items():
-        if column in frame.columns and allowed is not None:
-            checks.check_list_column(frame[column], allowed, label, column)
+    for column, listed in spec.lists.items():
+        if column in frame.columns and listed is not None:
+            checks.check_list_column(frame[column], listed, label, column)
     for column, rng in spec.ranges.items():
         if column in frame.columns:
             check_range(np.asarray(frame[column], dtype=float), column, label,

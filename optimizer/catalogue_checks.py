@@ -138,6 +138,7 @@ def _check_mixes(mixes: pd.DataFrame, species: pd.DataFrame, regions: set[str]) 
     missing = sorted(set(mixes["region"]) - set(mixes.loc[natural, "region"]))
     if missing:
         hit = _first(mixes["region"] == missing[0])
+        assert hit is not None  # missing[0] is a region of mixes
         raise fail_at(mixes, int(hit), "mix", f"region '{missing[0]}' has no 'natural' mix "
                       "(natural recovery is every parcel's baseline)")
 

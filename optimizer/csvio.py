@@ -138,7 +138,7 @@ def check_range(values: np.ndarray, column: str, file: str, *, lo: float | None 
         raise InputError.at(file, f"{values[bad]:g} is out of range (expected {expected})", sheet_row(bad), column)
 
 
-def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
+def write_atomic(path: str | Path, writer: Callable[[Path], object]) -> Path:
     """Call ``writer(tmp_path)`` and move the result onto ``path`` only if it succeeded."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

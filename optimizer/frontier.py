@@ -208,6 +208,7 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
         got = _plan_of(table, sol) if sol.status != "infeasible" else None
         carried = got is None or got.carbon < best.carbon - REL_TOL * max(abs(best.carbon), 1.0)
         chosen = best if carried else got
+        assert chosen is not None  # carried whenever got is None
         found.append(chosen)
         out.append(FrontierPoint(float(budget), chosen.cost, chosen.carbon, chosen.additional, sol.status,
                                  sol.gap, carried_forward=bool(carried), rows=chosen.rows))

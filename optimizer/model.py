@@ -86,12 +86,14 @@ def _coupling(m: pyo.ConcreteModel, name: str, coefs: np.ndarray, sense: str, rh
 def add_budget(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Total budget: sum_i k_i x_i <= B (capital plus maintenance within the horizon)."""
     if c.active.get("budget"):
+        assert s.budget_cny is not None  # active_rows sets "budget" only with a budget
         _coupling(m, "budget", c.cost, "<=", float(s.budget_cny))
 
 
 def add_sediment(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Total sediment cap: sum_i e_i x_i <= S_max [t/yr]."""
     if c.active.get("sediment"):
+        assert s.max_sediment_t_yr is not None  # active only with a cap
         _coupling(m, "sediment", c.sediment, "<=", float(s.max_sediment_t_yr))
 
 
@@ -108,12 +110,14 @@ def add_layer_shares(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> No
 def add_species_shares(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Species cap: sum_i s_i^S x_i <= cap A for every species S that could exceed it."""
     for sp in sorted(c.species_area):
+        assert s.max_species_area_share is not None  # species rows exist only with a cap
         _coupling(m, f"max_share_{sp}", c.species_area[sp], "<=", float(s.max_species_area_share) * c.total_area)
 
 
 def add_target(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Carbon target: sum_i c_i x_i >= T [t CO2e at the horizon]."""
     if c.active.get("target"):
+        assert s.target_tco2e is not None  # active only with a target
         _coupling(m, "target", c.carbon, ">=", float(s.target_tco2e))
 
 

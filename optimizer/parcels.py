@@ -248,7 +248,7 @@ def validate_parcels(frame: pd.DataFrame, where: Where, *, clay_default: float,
     landform = _choice(frame, "landform", LANDFORMS, where)
     status = _choice(frame, "status", STATUSES, where, aliases={"free": ""})
     filled: dict[str, np.ndarray] = {}
-    if geo:
+    if geometry_area_ha is not None:
         area_text = _text(frame, "area_ha")
         filled["area_ha"] = area_text.eq("").to_numpy()
         frame = frame.assign(area_ha=area_text.where(~filled["area_ha"],
@@ -262,8 +262,8 @@ def validate_parcels(frame: pd.DataFrame, where: Where, *, clay_default: float,
     out["forced_option"] = _forced(frame, status, where, check_option)
 
     bd_default, depth_default = _landform_defaults(landform)
-    defaults = {"bulk_density_g_cm3": bd_default, "soil_depth_cm": depth_default,
-                "clay_pct": clay_default, "elevation_m": elevation_default}
+    defaults: dict[str, np.ndarray | float] = {"bulk_density_g_cm3": bd_default, "soil_depth_cm": depth_default,
+                                               "clay_pct": clay_default, "elevation_m": elevation_default}
     for column, default in defaults.items():
         out[column], filled[column] = _fill(out[column].to_numpy(), default)
     out["defaults_used"] = _defaults_used(filled, len(out))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def init(
     folder.mkdir(parents=True, exist_ok=True)
     for source in sorted(found[example].iterdir()):
         if source.is_file():
-            write_atomic(folder / source.name, lambda tmp, src=source: shutil.copyfile(src, tmp))
+            write_atomic(folder / source.name, functools.partial(shutil.copyfile, source))
     typer.echo(f"created {folder} from example '{example}'; check it with: minesink validate {folder}")
 
 
