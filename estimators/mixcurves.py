@@ -66,10 +66,6 @@ class MixCurves:
     woody_weight: Array
     planted: NDArray[np.bool_]
 
-    def index(self, keys: object) -> NDArray[np.int64]:
-        """Positions of mix keys."""
-        lookup = {m: i for i, m in enumerate(self.mixes)}
-        return np.array([lookup[k] for k in np.atleast_1d(np.asarray(keys, dtype=object))], dtype=np.int64)
 
 
 def _mix_matrix(mixes: pd.DataFrame, mix_keys: list[str], species_keys: list[str], column: str) -> Array:

@@ -40,7 +40,8 @@ from estimators.optionsoil import soil_change
 from estimators.suitability import amended_sites, aspect_multiplier, suitability
 from estimators.table import LAYERS, POOLS, OptionTable
 
-__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_id"]
+__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_id", "regraded_landform",
+           "site_frame"]
 
 log = logging.getLogger(__name__)
 Array = NDArray[np.float64]
@@ -114,8 +115,9 @@ def _restrict(table: pd.DataFrame, key: str, keep: Sequence[str] | None, always:
     return table[table[key].isin(wanted)].reset_index(drop=True)
 
 
-def _sites(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:
-    """Parcel attributes in the form estimators.suitability reads."""
+def site_frame(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:
+    """Parcel attributes in the form estimators.suitability reads (climate from the region row,
+    which carries mat_c, map_mm and its key in ``region``)."""
     return pd.DataFrame(
         {
             "mat_c": float(region["mat_c"]),
@@ -128,6 +130,18 @@ def _sites(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:
             "region": str(region["region"]),
         }
     )
+
+
+def regraded_landform(parcels: pd.DataFrame, regrading: pd.DataFrame) -> tuple[Array, Array]:
+    """Slope angle [degrees] and horizontal slope length [m] of every parcel under every
+    regrading, shape (P, R) (estimators.erosion.regraded_geometry)."""
+    slope, length = regraded_geometry(
+        parcels["slope_deg"].to_numpy(dtype=float)[:, None],
+        parcels["slope_length_m"].to_numpy(dtype=float)[:, None],
+        regrading["target_slope_deg"].to_numpy(dtype=float)[None, :],
+        regrading["bench_spacing_m"].to_numpy(dtype=float)[None, :],
+    )
+    return np.asarray(slope, dtype=float), np.asarray(length, dtype=float)
 
 
 def _regrading_applies(parcels: pd.DataFrame, regrading: pd.DataFrame) -> NDArray[np.bool_]:
@@ -148,23 +162,20 @@ def _amendment_offered(parcels: pd.DataFrame, amendments: pd.DataFrame) -> NDArr
     ph = parcels["soil_ph"].to_numpy(dtype=float)
     depth = parcels["soil_depth_cm"].to_numpy(dtype=float)
     contaminated = parcels["contaminated"].to_numpy(dtype=bool)
-    conditions = {
-        "all": np.ones(len(parcels), dtype=bool),
-        "": np.ones(len(parcels), dtype=bool),
-        "acid": ph < 6.5,
-        "alkaline": ph > 8.0,
-        "shallow": depth < 30.0,
-        "contaminated": contaminated,
-    }
-    blocked = {"": np.zeros(len(parcels), dtype=bool), **{k: v for k, v in conditions.items() if k not in ("", "all")}}
+    conditions = {"acid": ph < 6.5, "alkaline": ph > 8.0, "shallow": depth < 30.0, "contaminated": contaminated}
+
+    def keys(text: str) -> list[str]:
+        """Condition names of a ';'-separated cell ('all' and blanks name none)."""
+        return [k.strip() for k in text.split(";") if k.strip() not in ("", "all")]
+
     not_when = amendments["not_when"] if "not_when" in amendments.columns else pd.Series("", index=amendments.index)
     cols = []
     for when, never in zip(amendments["offered_when"].astype(str), not_when.fillna("").astype(str)):
         offered = np.ones(len(parcels), dtype=bool)
-        for cond in when.split(";"):
-            offered &= conditions.get(cond.strip(), np.zeros(len(parcels), dtype=bool))
-        for cond in never.split(";"):
-            offered &= ~blocked.get(cond.strip(), np.zeros(len(parcels), dtype=bool))
+        for key in keys(when):
+            offered &= conditions[key]
+        for key in keys(never):
+            offered &= ~conditions[key]
         cols.append(offered)
     return np.stack(cols, axis=1)
 
@@ -177,26 +188,24 @@ def candidate_rows(
     amendments: pd.DataFrame,
     curves: MixCurves,
     native_only: bool = True,
+    regraded_slope: Array | None = None,
 ) -> Candidates:
     """Feasible (parcel, regrading, amendment, mix) combinations, in deterministic order.
 
     A mix is feasible on a regraded, amended site when every species in it is suitable there
     (estimators.suitability); ``natural`` is always feasible.  Species are planted on the
     regraded slope, or on the level benches of a terrace (``BENCH_SLOPE_DEG``); an imported
-    topsoil cover (amendments.csv ``topsoil_ph``) sets the root zone's pH.  Rows come out parcel by parcel, then
-    regrading, amendment and mix in catalogue order.
+    topsoil cover (amendments.csv ``topsoil_ph``) sets the root zone's pH.  Rows come out parcel
+    by parcel, then regrading, amendment and mix in catalogue order.  ``regraded_slope`` (P, R)
+    is ``regraded_landform``'s slope when the caller already has it.
     """
     n_p, n_r, n_a, n_m = len(parcels), len(regrading), len(amendments), len(curves.mixes)
     reg_ok = _regrading_applies(parcels, regrading)
     am_ok = _amendment_offered(parcels, amendments)
-    new_slope, _ = regraded_geometry(
-        parcels["slope_deg"].to_numpy(dtype=float)[:, None],
-        parcels["slope_length_m"].to_numpy(dtype=float)[:, None],
-        regrading["target_slope_deg"].to_numpy(dtype=float)[None, :],
-        regrading["bench_spacing_m"].to_numpy(dtype=float)[None, :],
-    )
-    new_slope = np.where(is_terrace(regrading)[None, :], np.fmin(new_slope, BENCH_SLOPE_DEG), new_slope)
-    base = _sites(parcels, region)
+    if regraded_slope is None:
+        regraded_slope, _ = regraded_landform(parcels, regrading)
+    new_slope = np.where(is_terrace(regrading)[None, :], np.fmin(regraded_slope, BENCH_SLOPE_DEG), regraded_slope)
+    base = site_frame(parcels, region)
     variants = base.iloc[np.repeat(np.arange(n_p), n_r * n_a)].reset_index(drop=True)
     variants["slope_deg"] = np.repeat(new_slope.ravel(), n_a)
     amended = amended_sites(
@@ -283,23 +292,18 @@ def _productivity(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, am
     return np.stack([woody, woody, amend], axis=1)
 
 
-def _erosion(curves: MixCurves, cand: Candidates, parcels: pd.DataFrame, regrading: pd.DataFrame,
+def _erosion(curves: MixCurves, cand: Candidates, slope: Array, length: Array, regrading: pd.DataFrame,
              region: pd.Series, settings: EstimateSettings) -> tuple[Array, Array]:
     """Soil loss of a bare year, R K LS P [t/ha/yr] per row, and the mix's C factor per year (M, Y).
 
-    Year y's C comes from the cover in the middle of the year (``MixCurves.cover_mid``): the
-    year of the works is mostly bare, natural colonisation leaves the ground bare for longer.
+    LS and P depend only on the parcel and its regrading: they are computed on the (P, R) grid
+    of ``regraded_landform`` and gathered per row.  Year y's C comes from the cover in the middle
+    of the year (``MixCurves.cover_mid``): the year of the works is mostly bare, natural
+    colonisation leaves the ground bare for longer.
     """
-    new_slope, new_len = regraded_geometry(
-        parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
-        parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
-        regrading["target_slope_deg"].to_numpy(dtype=float)[cand.regrading],
-        regrading["bench_spacing_m"].to_numpy(dtype=float)[cand.regrading],
-    )
-    ls = ls_factor(new_slope, new_len, method=settings.ls_method, steep_breakpoint_deg=settings.steep_breakpoint_deg)
-    p = regrading["support_p"].to_numpy(dtype=float)[cand.regrading]
-    rklsp = float(region["r_factor"]) * float(region["k_factor"]) * ls * p
-    return rklsp, cover_factor_from_cover(curves.cover_mid)
+    ls = ls_factor(slope, length, method=settings.ls_method, steep_breakpoint_deg=settings.steep_breakpoint_deg)
+    rklsp = float(region["r_factor"]) * float(region["k_factor"]) * ls * regrading["support_p"].to_numpy(dtype=float)
+    return rklsp[cand.parcel, cand.regrading], cover_factor_from_cover(curves.cover_mid)
 
 
 def _works(cand: Candidates, earthwork: Array, regrading: pd.DataFrame, amendments: pd.DataFrame) -> Array:
@@ -340,17 +344,19 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     if settings.mixes is not None:
         mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
     curves = mix_curves(catalogue.species, mixes, settings.n_years)
-    cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
+    slope, length = regraded_landform(parcels, regrading)
+    cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only,
+                          regraded_slope=slope)
     log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
 
     productivity = _productivity(curves, cand, parcels, amendments, catalogue.species, settings)
     soil_t_c, soc_g_kg = soil_change(parcels, cand, curves, productivity, amendments, catalogue, region_key, settings)
-    rklsp, c_by_mix = _erosion(curves, cand, parcels, regrading, region, settings)
+    rklsp, c_by_mix = _erosion(curves, cand, slope, length, regrading, region, settings)
     earth = earthwork_m3_per_ha(
-        parcels["slope_deg"].to_numpy(dtype=float)[cand.parcel],
-        parcels["slope_length_m"].to_numpy(dtype=float)[cand.parcel],
-        regrading["target_slope_deg"].to_numpy(dtype=float)[cand.regrading],
-    )
+        parcels["slope_deg"].to_numpy(dtype=float)[:, None],
+        parcels["slope_length_m"].to_numpy(dtype=float)[:, None],
+        regrading["target_slope_deg"].to_numpy(dtype=float)[None, :],
+    )[cand.parcel, cand.regrading]
     costs = option_costs(cand, earth, regrading, amendments, curves, catalogue.costs, settings.n_years)
     works = _works(cand, earth, regrading, amendments)
     return _assemble(parcels, cand, regrading, amendments, curves, productivity, soil_t_c, soc_g_kg,

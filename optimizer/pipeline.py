@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimators.options import EstimateSettings, build_option_table
+from estimators.options import EstimateSettings, build_option_table, site_frame
 from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.errors import InputError
@@ -105,17 +105,9 @@ def suitability_table(project: Project) -> pd.DataFrame:
 
     Returns a long table: parcel_id, species, layer, suitable, reasons (joined by "; ").
     """
-    region = project.catalogue.regions.set_index("region").loc[project.region]
-    parcels = project.parcels
-    sites = pd.DataFrame({
-        "mat_c": float(region["mat_c"]), "map_mm": float(region["map_mm"]),
-        "soil_ph": parcels["soil_ph"].to_numpy(dtype=float),
-        "slope_deg": parcels["slope_deg"].to_numpy(dtype=float),
-        "elevation_m": parcels["elevation_m"].to_numpy(dtype=float),
-        "soil_depth_cm": parcels["soil_depth_cm"].to_numpy(dtype=float),
-        "contaminated": parcels["contaminated"].to_numpy(dtype=bool),
-        "region": project.region,
-    }, index=pd.Index(parcels["parcel_id"], name="parcel_id"))
+    region = project.catalogue.regions.set_index("region").loc[project.region].copy()
+    region["region"] = project.region
+    sites = site_frame(project.parcels, region).set_index(pd.Index(project.parcels["parcel_id"], name="parcel_id"))
     species = project.catalogue.species
     result = suitability(species, sites)
     frame = result.to_frame().rename(columns={"site": "parcel_id"})
