@@ -186,32 +186,37 @@ def dominated(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int = 4_000_000
     Row j is dominated when some other row i of the same parcel has crit[i] >= crit[j] in every
     column and is either strictly better in one column or an identical earlier row (so exactly
     one of a set of identical rows is kept). ``parcel`` must be sorted (rows contiguous).
-    Pairwise comparison on a padded (parcels x K x K) grid, processed in chunks of parcels.
+    Pairwise comparison on a (parcels x K x K) grid per group of parcels with the same option
+    count K (no padding to the largest count), processed in chunks of parcels.
     """
-    n, m = crit.shape
+    n = crit.shape[0]
+    out = np.zeros(n, dtype=bool)
     if n == 0:
-        return np.zeros(0, dtype=bool)
+        return out
     starts = np.flatnonzero(np.r_[True, parcel[1:] != parcel[:-1]])
     counts = np.diff(np.r_[starts, n])
-    k = int(counts.max())
-    group = np.repeat(np.arange(starts.size), counts)
-    pos = np.arange(n) - starts[group]
-    padded = np.full((starts.size, k, m), -np.inf)
-    padded[group, pos] = crit
+    for k in np.unique(counts).tolist():  # loop over distinct option counts, not rows
+        if k == 1:
+            continue
+        first = starts[counts == k]
+        step = max(1, chunk_cells // (k * k))
+        for lo in range(0, first.size, step):
+            idx = first[lo:lo + step, None] + np.arange(k)[None, :]  # (parcels, k) row positions
+            out[idx] = _dominated_block(crit[idx])
+    return out
+
+
+def _dominated_block(block: np.ndarray) -> np.ndarray:
+    """``dominated`` for a (parcels, k, m) block of parcels with k rows each -> (parcels, k)."""
+    k = block.shape[1]
     earlier = np.tri(k, k, -1, dtype=bool).T  # earlier[i, j] = i < j
-    out = np.zeros((starts.size, k), dtype=bool)
-    step = max(1, chunk_cells // (k * k))
-    for lo in range(0, starts.size, step):  # loop over chunks of parcels, not rows
-        block = padded[lo:lo + step]
-        ge = np.ones((block.shape[0], k, k), dtype=bool)
-        gt = np.zeros_like(ge)
-        for c in range(m):
-            a, b = block[:, :, None, c], block[:, None, :, c]  # a: dominator i, b: row j
-            ge &= a >= b
-            gt |= a > b
-        dom = ge & (gt | earlier[None])
-        out[lo:lo + step] = dom.any(axis=1)
-    return out[group, pos]
+    ge = np.ones((block.shape[0], k, k), dtype=bool)
+    gt = np.zeros_like(ge)
+    for c in range(block.shape[2]):
+        a, b = block[:, :, None, c], block[:, None, :, c]  # a: dominator i, b: row j
+        ge &= a >= b
+        gt |= a > b
+    return (ge & (gt | earlier[None])).any(axis=1)
 
 
 def per_parcel(values: np.ndarray, parcel: np.ndarray, n: int, how: str) -> np.ndarray:

@@ -76,7 +76,8 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
     """
     cat = project.catalogue
     used_species = table.mix_species.columns[(table.mix_species.loc[table.rows["mix"].unique()] > 0).any()]
-    used = (set(table.rows["regrading"]) | set(table.rows["amendment"]) | set(table.rows["mix"])
+    rows = table.rows  # unique() first: set() over 1.5 M strings takes seconds, unique() milliseconds
+    used = (set(rows["regrading"].unique()) | set(rows["amendment"].unique()) | set(rows["mix"].unique())
             | set(used_species))
     known = (set(cat.regrading["regrading"]) | set(cat.amendments["amendment"]) | set(cat.mixes["mix"])
              | set(cat.species["species"]) | set(cat.regions["region"]))
