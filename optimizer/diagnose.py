@@ -17,6 +17,7 @@ erosion tolerance, unknown forced options - are caught earlier in ``optimizer.ca
 from __future__ import annotations
 
 import numpy as np
+import pyomo.environ as pyo
 
 from estimators.table import LAYERS, OptionTable
 from optimizer.candidates import Candidates, per_parcel
@@ -114,6 +115,11 @@ def _describe(name: str, shortfall: float, c: Candidates) -> str | None:
         return f"the sediment cap would have to rise by {shortfall:,.0f} t/yr"
     if name == "target":
         return f"the carbon target would have to fall by {shortfall:,.0f} t CO2e"
+    if name.startswith("share_"):
+        what = name[len("share_"):]
+        if shortfall / total < 5e-4:
+            return None
+        return f"the required {what} area share would have to change by {shortfall / total:.3f}"
     kind, _, what = name.partition("_share_")
     bound = "minimum" if kind == "min" else "maximum"
     verb = "fall" if kind == "min" else "rise"
@@ -133,7 +139,7 @@ def explain_elastic(c: Candidates, s: PlanSettings) -> str:
         return "the constraints cannot all hold together (the elastic diagnosis did not finish)"
     parts = []
     for name, (slack, scale_rhs) in model._slacks.items():
-        value = float(slack.value or 0.0)
+        value = float(pyo.value(slack) or 0.0)
         if value > SLACK_TOL * max(scale_rhs, 1.0):
             row_scale = model._coupling[name][2]
             text = _describe(name, value * row_scale, c)

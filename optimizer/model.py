@@ -19,8 +19,10 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from estimators.table import LAYERS, OptionTable
+from estimators.table import OptionTable
 from optimizer.candidates import Candidates, select
+from optimizer.coupling import (CouplingRow, budget_row, layer_rows, sediment_row, species_rows,
+                                target_row)
 from optimizer.errors import InputError
 from optimizer.settings import PlanSettings
 
@@ -63,21 +65,33 @@ def add_one_option(m: pyo.ConcreteModel, c: Candidates) -> None:
     m.one_option = pyo.Constraint(m.P, rule=rule)
 
 
-def _coupling(m: pyo.ConcreteModel, name: str, coefs: np.ndarray, sense: str, rhs: float) -> None:
-    """Add ``sum coefs_i x_i (<=|>=) rhs``; in an elastic model with a slack that relaxes it.
+def _coupling(m: pyo.ConcreteModel, row: CouplingRow | None) -> None:
+    """Add ``sum coefs_i x_i (<=|>=|==) rhs``; in an elastic model with slacks that relax it.
 
     The row is divided by its largest |coefficient| (HiGHS warns about, and slows on, rows like
     a budget in CNY with coefficients of 1e6 and a right-hand side of 1e9); the slack of an
     elastic row is in those scaled units, ``m._coupling[name]`` keeps the scale to undo it.
+    An elastic equality gets two slacks (above and below), summed in ``m._slacks``.
     """
+    if row is None:
+        return
+    name, coefs, sense, rhs = row.name, row.coefs, row.sense, row.rhs
     scale = float(np.abs(coefs).max()) if coefs.size and np.abs(coefs).max() > 0 else 1.0
     expr = _linear(coefs / scale, m._xs)
     if m._elastic:
         slack = pyo.Var(within=pyo.NonNegativeReals)
         m.add_component(f"slack_{name}", slack)
-        m._slacks[name] = (slack, max(abs(rhs) / scale, 1e-6))
-        expr = expr - slack if sense == "<=" else expr + slack
-    con = expr <= rhs / scale if sense == "<=" else expr >= rhs / scale
+        relax: object = slack
+        if sense == "==":
+            below = pyo.Var(within=pyo.NonNegativeReals)
+            m.add_component(f"slack_{name}_below", below)
+            expr = expr - slack + below
+            relax = slack + below
+        else:
+            expr = expr - slack if sense == "<=" else expr + slack
+        m._slacks[name] = (relax, max(abs(rhs) / scale, 1e-6))
+    target = rhs / scale
+    con = expr <= target if sense == "<=" else expr >= target if sense == ">=" else expr == target
     m.add_component(name, pyo.Constraint(expr=con))
     m._coupling[name] = (sense, float(rhs), scale)
     m._nnz += int(np.count_nonzero(coefs))
@@ -85,40 +99,30 @@ def _coupling(m: pyo.ConcreteModel, name: str, coefs: np.ndarray, sense: str, rh
 
 def add_budget(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Total budget: sum_i k_i x_i <= B (capital plus maintenance within the horizon)."""
-    if c.active.get("budget"):
-        assert s.budget_cny is not None  # active_rows sets "budget" only with a budget
-        _coupling(m, "budget", c.cost, "<=", float(s.budget_cny))
+    _coupling(m, budget_row(c, s))
 
 
 def add_sediment(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Total sediment cap: sum_i e_i x_i <= S_max [t/yr]."""
-    if c.active.get("sediment"):
-        assert s.max_sediment_t_yr is not None  # active only with a cap
-        _coupling(m, "sediment", c.sediment, "<=", float(s.max_sediment_t_yr))
+    _coupling(m, sediment_row(c, s))
 
 
 def add_layer_shares(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
-    """Layer area shares: sum_i l_i^L x_i >= lo_L A and sum_i l_i^L x_i <= hi_L A."""
-    total = c.total_area
-    for layer in LAYERS:
-        if c.active.get(f"min_share_{layer}"):
-            _coupling(m, f"min_share_{layer}", c.layer_area[layer], ">=", s.min_area_share[layer] * total)
-        if c.active.get(f"max_share_{layer}"):
-            _coupling(m, f"max_share_{layer}", c.layer_area[layer], "<=", s.max_area_share[layer] * total)
+    """Layer area shares: sum_i l_i^L x_i >= lo_L A and sum_i l_i^L x_i <= hi_L A
+    (one equality row ``share_<layer>`` when lo_L = hi_L)."""
+    for row in layer_rows(c, s):
+        _coupling(m, row)
 
 
 def add_species_shares(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Species cap: sum_i s_i^S x_i <= cap A for every species S that could exceed it."""
-    for sp in sorted(c.species_area):
-        assert s.max_species_area_share is not None  # species rows exist only with a cap
-        _coupling(m, f"max_share_{sp}", c.species_area[sp], "<=", float(s.max_species_area_share) * c.total_area)
+    for row in species_rows(c, s):
+        _coupling(m, row)
 
 
 def add_target(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """Carbon target: sum_i c_i x_i >= T [t CO2e at the horizon]."""
-    if c.active.get("target"):
-        assert s.target_tco2e is not None  # active only with a target
-        _coupling(m, "target", c.carbon, ">=", float(s.target_tco2e))
+    _coupling(m, target_row(c, s))
 
 
 def add_objective(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:

@@ -149,7 +149,7 @@ def _binding(result: PlanResult, frame: pd.DataFrame) -> list[str]:
     for sp, area in c.species_area.items():
         used[f"max_share_{sp}"] = float(area[result.solution.values > 0.5].sum())
     for lay in LAYERS:
-        used[f"min_share_{lay}"] = used[f"max_share_{lay}"] = float((frame["area_ha"] * frame[f"{lay}_share"]).sum())
+        used[f"min_share_{lay}"] = used[f"max_share_{lay}"] = used[f"share_{lay}"] = float((frame["area_ha"] * frame[f"{lay}_share"]).sum())
     for name, (sense, rhs, _scale) in sorted(result.model._coupling.items()):
         value = float(used.get(name, np.nan))
         tight = abs(value - rhs) <= 0.005 * max(abs(rhs), 1e-9)
