@@ -290,7 +290,8 @@ def criteria(c: Candidates, settings: PlanSettings) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _subset(c: Candidates, keep: np.ndarray) -> Candidates:
+def subset(c: Candidates, keep: np.ndarray) -> Candidates:
+    """The candidates where ``keep`` is True (same parcels, coupling rows and counts)."""
     return Candidates(
         rows=c.rows[keep], parcel=c.parcel[keep], parcel_ids=c.parcel_ids, parcel_area=c.parcel_area,
         carbon=c.carbon[keep], cost=c.cost[keep], sediment=c.sediment[keep],
@@ -328,6 +329,6 @@ def select(table: OptionTable, settings: PlanSettings) -> Candidates:
     c.species_area = {k: v for k, v in c.species_area.items() if c.active.get(f"max_share_{k}")}
     if settings.prune_dominated:
         drop = dominated(c.parcel, criteria(c, settings))
-        c = _subset(c, ~drop)
+        c = subset(c, ~drop)
         log.info("dominance pruning kept %d of %d options", c.rows.size, c.n_filtered)
     return c

@@ -1,31 +1,44 @@
-"""Option table + settings -> solved plan: select candidates, check, build, solve, explain.
+"""Option table + settings -> solved plan: select, check, presolve, build, solve, explain.
 
 ``plan(table, settings) -> PlanResult`` is what the ``plan`` command calls; the result goes to
 ``optimizer.report`` for plan.csv, summary.json and report.md.
+
+``solve_candidates`` is the part after selection, shared with the frontier: the Lagrangian
+presolve (``optimizer.lagrange``) bounds the objective, repairs a feasible plan and drops the
+candidates that cannot be in a plan at least as good; the Pyomo model is built on the survivors,
+HiGHS starts from the repaired plan and decides the final plan. The reported bound is the
+tighter of HiGHS's and the Lagrangian one (both valid for the full problem: every dropped
+candidate is in no plan as good as the repaired one), and the gap is measured against it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from estimators.table import OptionTable
-from optimizer.candidates import Candidates, select
+from optimizer.candidates import Candidates, select, subset
 from optimizer.diagnose import explain_elastic, precheck
 from optimizer.errors import RunError
+from optimizer.lagrange import Presolve, model_bound, presolve_candidates
 from optimizer.model import build_from_candidates
 from optimizer.settings import PlanSettings
-from optimizer.solve import Solution, solve
+from optimizer.solve import Solution, Solver, relative_gap
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class PlanResult:
-    """A solved plan: the inputs, the model, the solver's answer and stage timings [s]."""
+    """A solved plan: the inputs, the model, the solver's answer and stage timings [s].
+
+    ``candidates`` are the model's (after the presolve); ``selected`` those before it.
+    """
 
     table: OptionTable
     settings: PlanSettings
@@ -33,13 +46,83 @@ class PlanResult:
     model: pyo.ConcreteModel
     solution: Solution
     timings: dict[str, float | None] = field(default_factory=dict)
+    presolve: Presolve | None = None
+    selected: Candidates | None = None
 
     @property
     def horizon_year(self) -> int:
         return int(self.settings.horizon_year or self.table.horizon_year)
 
+    def presolve_summary(self) -> dict[str, Any] | None:
+        """summary.json ``presolve``: Lagrangian bound (model objective units), the repaired
+        plan's objective, kept share of the candidates, evaluations, seconds."""
+        pre = self.presolve
+        if pre is None:
+            return None
+        s = self.settings
+        sign = -1.0 if s.objective == "min-cost" else 1.0
+        before = self.selected.rows.size if self.selected is not None else pre.keep.size
+        return {"lagrangian_bound": model_bound(pre, s),
+                "repaired_objective": None if pre.plan_value is None else sign * pre.plan_value,
+                "kept_share": pre.kept_share, "kept": int(pre.keep.sum()), "candidates": int(before),
+                "evaluations": pre.evaluations, "converged": pre.converged, "presolve_s": pre.seconds,
+                "row_prices": pre.row_prices}
 
-def plan(table: OptionTable, settings: PlanSettings) -> PlanResult:
+
+@dataclass
+class Solved:
+    """What ``solve_candidates`` returns: the model's candidates, model, solution, presolve."""
+
+    candidates: Candidates
+    model: pyo.ConcreteModel
+    solution: Solution
+    presolve: Presolve | None
+    build_s: float
+
+
+def start_values(pre: Presolve | None, keep: np.ndarray) -> np.ndarray | None:
+    """0/1 values of the kept candidates for the presolve's plan (None without a plan)."""
+    if pre is None or pre.plan is None:
+        return None
+    x = np.zeros(keep.size)
+    x[pre.plan] = 1.0
+    return x[keep]
+
+
+def tighten(sol: Solution, pre: Presolve | None, s: PlanSettings) -> Solution:
+    """The solution with the tighter of HiGHS's and the Lagrangian bound, and its gap."""
+    if pre is None or sol.objective is None:
+        return sol
+    lag = model_bound(pre, s)
+    if sol.bound is None:
+        bound = lag
+    else:
+        bound = max(sol.bound, lag) if s.objective == "min-cost" else min(sol.bound, lag)
+    gap = relative_gap(sol.objective, bound)
+    status = "optimal" if sol.status == "time_limit" and gap is not None and gap <= s.mip_gap else sol.status
+    return replace(sol, bound=bound, gap=gap, status=status)
+
+
+def solve_candidates(cand: Candidates, settings: PlanSettings, *, solver: Solver | None = None,
+                     start: np.ndarray | None = None, plans: list[np.ndarray] | None = None) -> Solved:
+    """Presolve (when ``settings.presolve``), build the model on the survivors and solve it.
+
+    ``start`` and ``plans`` (multipliers and plans of a similar earlier problem, as candidate
+    positions of ``cand``) warm-start the presolve. Raises RunError when no plan is possible.
+    """
+    t0 = time.perf_counter()
+    pre = presolve_candidates(cand, settings, start=start, plans=plans) if settings.presolve else None
+    kept = subset(cand, pre.keep) if pre is not None and pre.plan is not None else cand
+    model = build_from_candidates(kept, settings)
+    build_s = time.perf_counter() - t0 - (pre.seconds if pre is not None else 0.0)
+    init = start_values(pre, pre.keep) if pre is not None and pre.plan is not None else None
+    sol = (solver or Solver()).solve(model, settings, start=init)
+    if sol.status == "infeasible":
+        raise RunError("no plan is possible: " + explain_elastic(cand, settings))
+    return Solved(kept, model, tighten(sol, pre, settings), pre, build_s)
+
+
+def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = None) -> PlanResult:
     """Choose one option per parcel for ``table`` under ``settings``.
 
     Raises InputError for bad locks / forced options and RunError (exit 1) with a plain-words
@@ -48,13 +131,13 @@ def plan(table: OptionTable, settings: PlanSettings) -> PlanResult:
     t0 = time.perf_counter()
     cand = select(table, settings)
     precheck(table, cand, settings)
-    model = build_from_candidates(cand, settings)
-    t_build = time.perf_counter() - t0
-    log.info("built %d binaries (%d after filters) for %d parcels in %.2f s",
-             cand.rows.size, cand.n_filtered, cand.n_parcels, t_build)
-    sol = solve(model, settings)
-    if sol.status == "infeasible":
-        raise RunError("no plan is possible: " + explain_elastic(cand, settings))
+    t_select = time.perf_counter() - t0
+    done = solve_candidates(cand, settings, solver=solver)
+    log.info("model: %d binaries (%d after filters, %d after dominance) for %d parcels",
+             done.candidates.rows.size, cand.n_filtered, cand.rows.size, cand.n_parcels)
     estimate = (table.meta.get("timings_s") or {}).get("estimate")
-    timings = {"estimate": estimate, "build": t_build, "solve": sol.solve_s, "write": None}
-    return PlanResult(table, settings, cand, model, sol, timings)
+    timings = {"estimate": estimate, "select": t_select,
+               "presolve": done.presolve.seconds if done.presolve is not None else None,
+               "build": done.build_s, "solve": done.solution.solve_s, "write": None}
+    return PlanResult(table, settings, done.candidates, done.model, done.solution, timings,
+                      presolve=done.presolve, selected=cand)

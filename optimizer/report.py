@@ -116,7 +116,9 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "n_options": int(len(result.table.rows)),
         "n_variables": int(result.candidates.rows.size),
         "constraints": sorted(result.model._coupling),
-        "timings_s": {k: _num(result.timings.get(k)) for k in ("estimate", "build", "solve", "write")},
+        "presolve": result.presolve_summary(),
+        "timings_s": {k: _num(result.timings.get(k))
+                      for k in ("estimate", "select", "presolve", "build", "solve", "write")},
         "solver": sol.solver,
     }
 
@@ -231,6 +233,18 @@ def _imported_text(summary: dict[str, Any]) -> list[str]:
             "additionality claim should check how that material would otherwise have been used.", ""]
 
 
+def _kept_text(result: PlanResult) -> str:
+    """How many options the model kept: after dominance pruning, after the Lagrangian presolve."""
+    kept = result.candidates.rows.size
+    before = result.selected.rows.size if result.selected is not None else kept
+    text = f"{before} kept after dropping dominated options"
+    pre = result.presolve
+    if pre is not None and pre.plan is not None:
+        text += (f", {kept} of them after the Lagrangian presolve (bound {abs(pre.bound):,.2f}: options that "
+                 "cannot be in a plan as good as its repaired plan get no variable)")
+    return text
+
+
 def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     """report.md: project, status, totals by pool (2030 and horizon), costs, choices, locked-out
     parcels, constraints, assumptions."""
@@ -244,8 +258,7 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"Solver {sol.solver}: status **{sol.status}**, objective {s.objective} = {sol.objective:,.2f}, "
         f"bound {sol.bound if sol.bound is None else f'{sol.bound:,.2f}'}, gap {gap}.", "",
         f"{summary['n_parcels']} parcels ({summary['area_ha']:,.1f} ha); {summary['n_options']} parcel x option rows, "
-        f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {summary['n_variables']} kept "
-        "after dropping dominated options.", "",
+        f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {_kept_text(result)}.", "",
         "## Carbon (t CO2e)", "",
         "| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
         f"| {horizon} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "

@@ -44,6 +44,9 @@ class PlanSettings:
     threads : int  solver threads.
     prune_dominated : bool
         Drop options dominated within their parcel before building (never changes the optimum).
+    presolve : bool
+        Run the Lagrangian presolve (optimizer.lagrange) before building: a bound, a starting
+        plan for HiGHS and reduced-cost fixing (never changes the optimum).
     horizon_year : int or None
         Reported horizon; None = the option table's.
     solver_options : dict
@@ -65,6 +68,7 @@ class PlanSettings:
     mip_gap: float = 1e-3
     threads: int = 2
     prune_dominated: bool = True
+    presolve: bool = True
     horizon_year: int | None = None
     solver_options: Mapping[str, Any] = field(default_factory=lambda: {"presolve": "off"})
 

@@ -84,24 +84,55 @@ def chosen_rows(model: pyo.ConcreteModel, values: np.ndarray) -> np.ndarray:
     return rows
 
 
-def solve(model: pyo.ConcreteModel, settings: PlanSettings, *, tee: bool = False) -> Solution:
-    """Solve ``model`` with HiGHS under the settings' time limit, gap and threads."""
-    opt = Highs()
-    name = solver_name()
-    t0 = time.perf_counter()
-    try:
-        res = opt.solve(model, time_limit=float(settings.time_limit_s), rel_gap=float(settings.mip_gap),
-                        threads=int(settings.threads), load_solutions=False, tee=tee,
-                        solver_options=dict(settings.solver_options),
-                        raise_exception_on_nonoptimal_result=False)
-    except Exception as err:  # noqa: BLE001 - any solver failure becomes a one-line RunError
-        raise RunError(f"the solver failed: {type(err).__name__}: {err}") from err
-    elapsed = time.perf_counter() - t0
-    term = res.termination_condition
+class Solver:
+    """One HiGHS, through Pyomo's persistent ``highs`` interface, for a whole run.
+
+    ``solve(model, settings, start=...)`` hands ``model`` to HiGHS (a new model is transferred,
+    the same model only updated), optionally gives HiGHS a starting plan (values of
+    ``model._xs``; HiGHS checks it and uses it as its first incumbent), and solves. A frontier
+    or any repeated solve keeps one ``Solver``.
+    """
+
+    def __init__(self) -> None:
+        self.opt = Highs()
+        self.name = solver_name()
+
+    def _warm_start(self, model: pyo.ConcreteModel, start: np.ndarray) -> bool:
+        """Give HiGHS the starting values of ``model._xs`` (False when the interface does not
+        expose its highspy object, then HiGHS starts from nothing)."""
+        highs = getattr(self.opt, "_solver_model", None)
+        columns = getattr(self.opt, "_pyomo_var_to_solver_var_map", None)
+        if highs is None or columns is None or not hasattr(highs, "setSolution"):
+            log.warning("this Pyomo HiGHS interface takes no starting plan; solving without one")
+            return False
+        index = np.fromiter((columns[id(v)] for v in model._xs), dtype=np.int32, count=len(model._xs))
+        highs.setSolution(int(index.size), index, np.asarray(start, dtype=np.float64))
+        return True
+
+    def solve(self, model: pyo.ConcreteModel, settings: PlanSettings, *, start: np.ndarray | None = None,
+              tee: bool = False) -> Solution:
+        """Solve ``model`` with HiGHS under the settings' time limit, gap and threads."""
+        t0 = time.perf_counter()
+        try:
+            if start is not None:
+                if self.opt._model is not model:  # transfer now, so the start can be set on it
+                    self.opt.set_instance(model)
+                self._warm_start(model, start)
+            res = self.opt.solve(model, time_limit=float(settings.time_limit_s), rel_gap=float(settings.mip_gap),
+                                 threads=int(settings.threads), load_solutions=False, tee=tee,
+                                 solver_options=dict(settings.solver_options),
+                                 raise_exception_on_nonoptimal_result=False)
+        except Exception as err:  # noqa: BLE001 - any solver failure becomes a one-line RunError
+            raise RunError(f"the solver failed: {type(err).__name__}: {err}") from err
+        return _solution(model, res, self.name, time.perf_counter() - t0)
+
+
+def _solution(model: pyo.ConcreteModel, res: object, name: str, elapsed: float) -> Solution:
+    term = res.termination_condition  # type: ignore[attr-defined]
     log.info("HiGHS: %s in %.2f s", term.name, elapsed)
     if term in _INFEASIBLE:
         return Solution("infeasible", None, None, None, solver=name, solve_s=elapsed, termination=term.name)
-    has_incumbent = res.incumbent_objective is not None
+    has_incumbent = res.incumbent_objective is not None  # type: ignore[attr-defined]
     if term == TerminationCondition.convergenceCriteriaSatisfied:
         status = "optimal"
     elif term in _STOPPED and has_incumbent:
@@ -111,10 +142,16 @@ def solve(model: pyo.ConcreteModel, settings: PlanSettings, *, tee: bool = False
                        "raise the time limit (--time-limit)")
     else:
         raise RunError(f"the solver failed ({term.name}); try --export-model to inspect the model")
-    res.solution_loader.load_vars()
+    res.solution_loader.load_vars()  # type: ignore[attr-defined]
     values = _values(model)
-    objective = float(res.incumbent_objective)
-    bound = float(res.objective_bound) if res.objective_bound is not None else None
+    objective = float(res.incumbent_objective)  # type: ignore[attr-defined]
+    bound = float(res.objective_bound) if res.objective_bound is not None else None  # type: ignore[attr-defined]
     gap = relative_gap(objective, bound)
     return Solution(status, objective, bound, gap, rows=chosen_rows(model, values), values=values,
                     solver=name, solve_s=elapsed, termination=term.name)
+
+
+def solve(model: pyo.ConcreteModel, settings: PlanSettings, *, start: np.ndarray | None = None,
+          solver: Solver | None = None, tee: bool = False) -> Solution:
+    """Solve ``model`` with HiGHS (a new ``Solver`` unless one is given; ``start``: see Solver)."""
+    return (solver or Solver()).solve(model, settings, start=start, tee=tee)

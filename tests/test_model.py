@@ -145,7 +145,7 @@ def test_pruning_shrinks_a_large_instance_and_keeps_its_optimum():
     cost = (table.rows["area_ha"] * table.rows["cost_cny_ha"]).sum() / 12
     s = PlanSettings(budget_cny=float(cost * 0.4), min_area_share={"tree": 0.15}, mip_gap=0.0)
     pruned, full = plan(table, s), plan(table, s.with_(prune_dominated=False))
-    assert pruned.candidates.rows.size < 0.7 * full.candidates.rows.size
+    assert pruned.selected.rows.size < 0.7 * full.selected.rows.size
     assert pruned.solution.objective == pytest.approx(full.solution.objective, rel=1e-9)
 
 

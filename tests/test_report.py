@@ -39,7 +39,7 @@ def test_summary_totals_equal_plan_csv_sums_and_constraints_hold(tmp_path):
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert set(DESIGN_KEYS) <= set(on_disk)
     assert set(on_disk["carbon_by_pool"]) == set(POOLS)
-    assert set(on_disk["timings_s"]) == {"estimate", "build", "solve", "write"}
+    assert set(on_disk["timings_s"]) == {"estimate", "select", "presolve", "build", "solve", "write"}
     assert on_disk["status"] == "optimal" and on_disk["n_parcels"] == 40 and on_disk["horizon_year"] == 2060
     for key, col in (("cost_cny", "cost_cny"), ("carbon_tco2e", "carbon_tco2e"),
                      ("additional_tco2e", "additional_tco2e"), ("baseline_tco2e", "baseline_tco2e")):
