@@ -303,7 +303,8 @@ class Presolve:
     plan, plan_value : best feasible plan found (candidate position per parcel) and its value,
         None when repair failed
     multipliers : scaled multipliers of the best point (start of a later search)
-    row_prices : multipliers in original units per row name (objective per row unit; >= 0)
+    row_prices : multipliers in original units per row name: objective gained per unit the row's
+        rhs rises ("<=" and "==" rows) or falls (">=" rows); >= 0 except on "==" rows
     """
 
     keep: np.ndarray
