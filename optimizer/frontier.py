@@ -1,16 +1,19 @@
 """Cost-versus-carbon trade-off: a budget sweep of the max-carbon plan (DESIGN.md section 3).
 
-``frontier(table, settings, points) -> FrontierResult`` bounds the sweep by two solves of one
-model that keeps every constraint of the settings except the budget:
+``frontier(table, settings, points) -> FrontierResult`` bounds the sweep by two solves that keep
+every constraint of the settings except the budget:
 
 * the cheapest feasible plan (minimise cost; its cost C_lo is the lowest budget that admits a
   plan), and
 * the unconstrained max-carbon plan (maximise carbon, no budget; its cost C_hi is the budget
   beyond which more money buys no more carbon).
 
-It then maximises carbon at ``points`` budgets B_k evenly spaced over [C_lo, C_hi] (inclusive),
-changing only the right-hand side of the budget row between solves. The candidate selection is
-shared: dominance pruning always judges cost, so it does not depend on the budget.
+It then maximises carbon at ``points`` budgets B_k evenly spaced over [C_lo, C_hi] (inclusive).
+The candidate selection is shared: dominance pruning always judges cost, so it does not depend
+on the budget. Every solve is ``optimizer.planning.solve_candidates``: the Lagrangian presolve
+over the shared candidates (warm-started from the previous budget's multipliers and from every
+plan found so far), a small Pyomo model on the survivors, one HiGHS object for the whole sweep
+started from the repaired plan. Each point reports the gap proven for it.
 
 Monotonicity. Each point is solved to the settings' relative gap, so a later point may come back
 with less carbon than an earlier one. Every plan found so far (earlier points, the cheapest
@@ -36,17 +39,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
 from estimators.table import OptionTable
-from optimizer.candidates import Candidates, per_parcel, select
-from optimizer.diagnose import explain_elastic, precheck
+from optimizer.candidates import Candidates, select
+from optimizer.coupling import coupling_rows
 from optimizer.csvio import write_folder_atomic
+from optimizer.diagnose import precheck
 from optimizer.errors import InputError, RunError
-from optimizer.model import build_from_candidates
+from optimizer.planning import solve_candidates
 from optimizer.settings import PlanSettings
-from optimizer.solve import Solution, solve
+from optimizer.solve import Solution, Solver
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ class FrontierResult:
     solver: str
     settings: PlanSettings
     timings: dict[str, float | None] = field(default_factory=dict)
+    kept: list[int] = field(default_factory=list)  # model variables per point after the presolve
 
 
 @dataclass
@@ -111,55 +114,59 @@ class _Plan:
     additional: float
 
 
-def _plan_of(table: OptionTable, sol: Solution) -> _Plan:
-    """Totals of a solution's plan recomputed from the option table (area x per-ha)."""
-    rows = table.rows.iloc[sol.rows]
-    area = rows["area_ha"].to_numpy(dtype=float)
+def _plan_of(table: OptionTable, rows: np.ndarray) -> _Plan:
+    """Totals of a plan (option-table row positions) recomputed from the option table."""
+    chosen = table.rows.iloc[rows]
+    area = chosen["area_ha"].to_numpy(dtype=float)
 
     def tot(col: str) -> float:
-        return float((area * rows[col].to_numpy(dtype=float)).sum())
+        return float((area * chosen[col].to_numpy(dtype=float)).sum())
 
-    return _Plan(sol.rows, tot("cost_cny_ha"), tot("net_tco2e_ha"), tot("additional_tco2e_ha"))
-
-
-def _solve_or_explain(model: pyo.ConcreteModel, cand: Candidates, settings: PlanSettings) -> Solution:
-    sol = solve(model, settings)
-    if sol.status == "infeasible":
-        raise RunError("no plan is possible: " + explain_elastic(cand, settings))
-    return sol
+    return _Plan(rows, tot("cost_cny_ha"), tot("net_tco2e_ha"), tot("additional_tco2e_ha"))
 
 
-def _set_budget(model: pyo.ConcreteModel, budget: float) -> None:
-    """Change the budget row's right-hand side in place (the row is scaled by 1/scale)."""
-    sense, _old, scale = model._coupling["budget"]
-    model.budget.set_value(model.budget.body <= budget / scale)
-    model._coupling["budget"] = (sense, float(budget), scale)
+class _Sweep:
+    """The solves of one sweep: one candidate selection, one HiGHS, and each solve warm-started
+    from the previous one's multipliers (same coupling rows) and from every plan found so far."""
+
+    def __init__(self, cand: Candidates) -> None:
+        self.cand = cand
+        self.solver = Solver()
+        self.multipliers: dict[tuple[str, ...], np.ndarray] = {}
+        self.plans: list[np.ndarray] = []  # candidate positions of the plans found so far
+        self.solve_s = 0.0
+        self.presolve_s = 0.0
+        self.build_s = 0.0
+        self.kept: list[int] = []
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """Candidate positions of option-table rows (candidates are in ascending row order)."""
+        pos = np.searchsorted(self.cand.rows, rows)
+        if not np.array_equal(self.cand.rows[np.minimum(pos, self.cand.rows.size - 1)], rows):
+            raise RunError("a frontier plan uses an option outside the candidates; this is a bug, please report it")
+        return pos
+
+    def solve(self, cand: Candidates, settings: PlanSettings, explain: bool = True) -> Solution:
+        key = tuple(r.name for r in coupling_rows(cand, settings))
+        done = solve_candidates(cand, settings, solver=self.solver, start=self.multipliers.get(key),
+                                plans=self.plans, explain=explain)
+        if done.presolve is not None:
+            self.multipliers[key] = done.presolve.multipliers
+            self.presolve_s += done.presolve.seconds
+        self.kept.append(int(done.candidates.rows.size))
+        self.solve_s += done.solution.solve_s
+        self.build_s += done.build_s
+        if done.solution.status != "infeasible":
+            self.plans.append(self.positions(done.solution.rows))
+        return done.solution
 
 
-def _build(cand: Candidates, base: PlanSettings) -> pyo.ConcreteModel:
-    """The max-carbon model with a budget row (rhs set later) and a spare min-cost objective."""
-    with_budget = replace(cand, active={**cand.active, "budget": True})
-    ceiling = float(per_parcel(cand.cost, cand.parcel, cand.n_parcels, "max").sum())
-    model = build_from_candidates(with_budget, base.with_(budget_cny=ceiling))
-    body = model.budget.body  # sum_i (k_i / scale) x_i
-    model.cost_obj = pyo.Objective(expr=LinearExpression(constant=0.0, linear_coefs=list(body.linear_coefs),
-                                                         linear_vars=list(body.linear_vars)), sense=pyo.minimize)
-    model.cost_obj.deactivate()
-    return model
-
-
-def _bounds(table: OptionTable, model: pyo.ConcreteModel, cand: Candidates,
-            base: PlanSettings) -> tuple[_Plan, _Plan, float]:
-    """Cheapest plan and unconstrained max-carbon plan (budget row off); solver seconds."""
-    model.budget.deactivate()
-    model.obj.deactivate()
-    model.cost_obj.activate()
-    cheap = _solve_or_explain(model, cand, base)
-    model.cost_obj.deactivate()
-    model.obj.activate()
-    most = _solve_or_explain(model, cand, base)
-    model.budget.activate()
-    return _plan_of(table, cheap), _plan_of(table, most), cheap.solve_s + most.solve_s
+def _bounds(table: OptionTable, sweep: _Sweep, base: PlanSettings) -> tuple[_Plan, _Plan]:
+    """Cheapest feasible plan (min cost, no budget) and unconstrained max-carbon plan."""
+    floor = base.target_tco2e if base.target_tco2e is not None else -np.inf
+    cheap = sweep.solve(sweep.cand, base.with_(objective="min-cost", target_tco2e=floor))
+    most = sweep.solve(sweep.cand, base)
+    return _plan_of(table, cheap.rows), _plan_of(table, most.rows)
 
 
 def _marginals(points: list[FrontierPoint]) -> None:
@@ -180,6 +187,11 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
         objective is max-carbon (a carbon target, if any, stays as a constraint)
     points : number of budgets, >= 2, evenly spaced and including both ends
 
+    Each solve goes through ``optimizer.planning.solve_candidates`` (Lagrangian presolve, a
+    small model on the survivors, HiGHS warm-started) with one HiGHS object for the sweep; each
+    point starts from the previous point's multipliers and from every plan found so far (all
+    feasible for a larger budget). Every point reports its proven gap.
+
     Raises InputError for ``points`` < 2 or bad locks, RunError (exit 1) with the explanation of
     ``optimizer.diagnose`` when no plan is possible at any budget.
     """
@@ -190,37 +202,34 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
     cand = select(table, base)
     precheck(table, cand, base)
     t_select = time.perf_counter() - t0
-    model = _build(cand, base)
-    t_build = time.perf_counter() - t0 - t_select
-    cheap, most, solve_s = _bounds(table, model, cand, base)
+    sweep = _Sweep(cand)
+    cheap, most = _bounds(table, sweep, base)
     lo = min(cheap.cost, most.cost)
     budgets = np.linspace(lo, max(most.cost, lo), int(points))
+    with_budget = replace(cand, active={**cand.active, "budget": True})
     found: list[_Plan] = [cheap]
     out: list[FrontierPoint] = []
-    solver = ""
     for budget in budgets.tolist():
-        _set_budget(model, budget)
-        sol = solve(model, base)
-        solver = sol.solver
-        solve_s += sol.solve_s
+        sol = sweep.solve(with_budget, base.with_(budget_cny=float(budget)), explain=False)
         pool = found + ([most] if most.cost <= budget else [])
         best = max(pool, key=lambda p: p.carbon)
-        got = _plan_of(table, sol) if sol.status != "infeasible" else None
+        got = _plan_of(table, sol.rows) if sol.status != "infeasible" else None
         carried = got is None or got.carbon < best.carbon - REL_TOL * max(abs(best.carbon), 1.0)
         chosen = best if carried else got
         assert chosen is not None  # carried whenever got is None
         found.append(chosen)
         out.append(FrontierPoint(float(budget), chosen.cost, chosen.carbon, chosen.additional, sol.status,
                                  sol.gap, carried_forward=bool(carried), rows=chosen.rows))
-        log.info("frontier: budget %.0f CNY -> %.1f t CO2e (%s%s)", budget, chosen.carbon, sol.status,
-                 ", carried forward" if carried else "")
+        log.info("frontier: budget %.0f CNY -> %.1f t CO2e (%s, gap %s%s)", budget, chosen.carbon, sol.status,
+                 sol.gap, ", carried forward" if carried else "")
     _marginals(out)
     estimate = (table.meta.get("timings_s") or {}).get("estimate")
-    timings = {"estimate": estimate, "select": t_select, "build": t_build, "solve": solve_s,
-               "frontier": time.perf_counter() - t0, "write": None}
+    timings = {"estimate": estimate, "select": t_select, "presolve": sweep.presolve_s, "build": sweep.build_s,
+               "solve": sweep.solve_s, "frontier": time.perf_counter() - t0, "write": None}
     return FrontierResult(out, cheap.cost, most.cost, most.carbon,
                           int(settings.horizon_year or table.horizon_year), cand.n_parcels, len(table.rows),
-                          int(cand.rows.size), solver, base, timings)
+                          int(cand.rows.size), sweep.solver.name, base, timings,
+                          kept=sweep.kept[2:])
 
 
 def frontier_frame(result: FrontierResult) -> pd.DataFrame:
@@ -248,6 +257,8 @@ def frontier_dict(result: FrontierResult) -> dict[str, Any]:
         "n_variables": result.n_variables,
         "solver": result.solver,
         "mip_gap": result.settings.mip_gap,
+        "max_gap": _num(max((p.gap for p in result.points if p.gap is not None), default=None)),
+        "model_variables_per_point": result.kept,
         "timings_s": {k: _num(v) for k, v in result.timings.items()},
     }
 

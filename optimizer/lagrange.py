@@ -35,120 +35,24 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import linprog
 
 from optimizer.candidates import Candidates
 from optimizer.coupling import CouplingRow, coupling_rows, objective
+from optimizer.relaxation import (Evaluation, Relaxation, deficits, evaluate, is_feasible, relaxation, restrict,
+                                   row_relaxation)
+from optimizer.repair import improve, repair
 from optimizer.settings import PlanSettings
 
 log = logging.getLogger(__name__)
 
-#: a row counts as met by a repaired plan when its scaled value is within this of the rhs
-#: ("<=" rows: exactly met, no tolerance; "==" rows: |A x - b| <= EQ_TOL)
-EQ_TOL = 1e-9
 #: the model's feasibility tolerance on a scaled row (HiGHS: 1e-7), generously rounded up
 MODEL_FEAS_TOL = 1e-6
 #: relative tolerance of the multiplier search and of the fixing margin
 REL_TOL = 1e-9
-
-
-@dataclass
-class Relaxation:
-    """The scaled problem: max c'x, one candidate per parcel, A x <= b ("==" where ``equality``).
-
-    ``sign[r] * scale[r]`` turns a scaled row back into the original one (sign -1 for ">=").
-    """
-
-    c: np.ndarray
-    A: np.ndarray  # (m, n)
-    b: np.ndarray  # (m,)
-    equality: np.ndarray  # (m,) bool
-    names: list[str]
-    scale: np.ndarray
-    sign: np.ndarray
-    obj_scale: float
-    parcel: np.ndarray  # (n,) parcel code, sorted (rows contiguous)
-    starts: np.ndarray  # (P,) first candidate of each parcel
-
-    @property
-    def m(self) -> int:
-        return int(self.b.size)
-
-    @property
-    def n(self) -> int:
-        return int(self.c.size)
-
-    def lower(self) -> np.ndarray:
-        """Multiplier lower bounds: 0 for inequality rows, -inf for equality rows."""
-        return np.where(self.equality, -np.inf, 0.0)
-
-
-def relaxation(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray) -> Relaxation:
-    """Scale the objective (max form) and coupling rows; ``parcel`` must be sorted."""
-    n = objective.size
-    if n and np.any(parcel[1:] < parcel[:-1]):
-        raise ValueError("candidates must be sorted by parcel")
-    obj_scale = float(np.abs(objective).max()) if n and np.abs(objective).max() > 0 else 1.0
-    A = np.zeros((len(rows), n))
-    b = np.zeros(len(rows))
-    scale = np.ones(len(rows))
-    sign = np.ones(len(rows))
-    for r, row in enumerate(rows):
-        big = float(np.abs(row.coefs).max()) if n else 0.0
-        scale[r] = big if big > 0 else 1.0
-        sign[r] = -1.0 if row.sense == ">=" else 1.0
-        A[r] = sign[r] * row.coefs / scale[r]
-        b[r] = sign[r] * row.rhs / scale[r]
-    starts = np.flatnonzero(np.r_[True, parcel[1:] != parcel[:-1]]) if n else np.zeros(0, dtype=np.int64)
-    codes = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
-    return Relaxation(objective / obj_scale, A, b, np.array([r.sense == "==" for r in rows], dtype=bool),
-                      [r.name for r in rows], scale, sign, obj_scale, codes, starts)
-
-
-@dataclass
-class Evaluation:
-    """L(lambda), its subgradient b - A x(lambda), the argmax plan and the per-parcel maxima."""
-
-    lam: np.ndarray
-    value: float
-    grad: np.ndarray
-    plan: np.ndarray  # candidate position per parcel
-    best: np.ndarray  # max_i s_i per parcel
-
-
-def evaluate(R: Relaxation, lam: np.ndarray) -> Evaluation:
-    """L(lambda) by a segmented max; ties go to the first candidate of the parcel."""
-    s = R.c - lam @ R.A if R.m else R.c.copy()
-    best = np.maximum.reduceat(s, R.starts)
-    pos = np.where(s >= best[R.parcel], np.arange(R.n), R.n)
-    plan = np.minimum.reduceat(pos, R.starts)
-    ax = R.A[:, plan].sum(axis=1)
-    return Evaluation(lam.copy(), float(best.sum() + lam @ R.b), R.b - ax, plan, best)
-
-
-def deficits(R: Relaxation, ev: Evaluation) -> np.ndarray:
-    """d_i = max_{j in p(i)} s_j(lambda) - s_i(lambda) >= 0 at the evaluation's multipliers."""
-    s = R.c - ev.lam @ R.A if R.m else R.c
-    return ev.best[R.parcel] - s
-
-
-def violation(R: Relaxation, ax: np.ndarray) -> np.ndarray:
-    """Per-row violation of scaled row values ``ax`` (shape (m,) or (m, k))."""
-    b = R.b.reshape((-1,) + (1,) * (ax.ndim - 1))
-    eq = R.equality.reshape(b.shape)
-    over = ax - b
-    return np.where(eq, np.abs(over), np.maximum(over, 0.0))
-
-
-def is_feasible(R: Relaxation, plan: np.ndarray) -> bool:
-    """Every "<=" row met exactly, every "==" row within EQ_TOL (scaled units)."""
-    if not R.m:
-        return True
-    over = R.A[:, plan].sum(axis=1) - R.b
-    return bool(np.all(np.where(R.equality, np.abs(over) <= EQ_TOL, over <= 0.0)))
 
 
 def _master(cuts: list[Evaluation], lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -219,81 +123,6 @@ def dual_search(R: Relaxation, start: np.ndarray | None = None, *, max_evals: in
     return DualSearch(best, len(cuts), converged, feasible)
 
 
-def _first_per_parcel(R: Relaxation, key: np.ndarray) -> np.ndarray:
-    """Per parcel, the candidate with the smallest finite ``key`` (-1 when none is finite)."""
-    low = np.minimum.reduceat(key, R.starts)
-    pos = np.where((key <= low[R.parcel]) & np.isfinite(key), np.arange(R.n), R.n)
-    first = np.minimum.reduceat(pos, R.starts)
-    return np.where(first < R.n, first, -1)
-
-
-def _restore(R: Relaxation, cur: np.ndarray, ax: np.ndarray, max_rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 1: swaps ranked by objective loss per unit of violation removed, applied as the
-    prefix (in that order) that leaves the least total violation; repeated until feasible."""
-    for _ in range(max_rounds):
-        v = float(violation(R, ax).sum())
-        if v <= 0.0 or is_feasible(R, cur):
-            break
-        delta = R.A - R.A[:, cur[R.parcel]]
-        cut = v - violation(R, ax[:, None] + delta).sum(axis=0)
-        loss = R.c[cur][R.parcel] - R.c
-        key = np.where(cut > 1e-15 * (1.0 + v), loss / np.maximum(cut, 1e-300), np.inf)
-        pick = _first_per_parcel(R, key)
-        pick = pick[pick >= 0]
-        if not pick.size:
-            break
-        pick = pick[np.argsort(key[pick], kind="stable")]
-        path = ax[:, None] + np.cumsum(delta[:, pick], axis=1)
-        k = int(np.argmin(violation(R, path).sum(axis=0))) + 1
-        chosen = pick[:k]
-        cur[R.parcel[chosen]] = chosen
-        ax = R.A[:, cur].sum(axis=1)
-    return cur, ax
-
-
-def _improve(R: Relaxation, cur: np.ndarray, lam: np.ndarray, max_rounds: int) -> np.ndarray:
-    """Phase 2: swaps that gain objective and keep every row met, best gain per weighted use of
-    the rows first (weights: the multipliers), checked one by one against the current slack."""
-    weight = np.abs(lam) + 1e-6
-    eq = R.equality
-    for _ in range(max_rounds):
-        ax = R.A[:, cur].sum(axis=1)
-        delta = R.A - R.A[:, cur[R.parcel]]
-        gain = R.c - R.c[cur][R.parcel]
-        use = weight @ np.maximum(delta, 0.0)
-        ok = (gain > 1e-15) & ~np.any(np.abs(delta[eq]) > 0.0, axis=0)
-        ok &= np.all((ax[:, None] + delta <= R.b[:, None]) | eq[:, None], axis=0)  # fits alone
-        key = np.where(ok, -gain / np.maximum(use, 1e-12), np.inf)
-        pick = _first_per_parcel(R, key)
-        pick = pick[pick >= 0]
-        if not pick.size:
-            break
-        pick = pick[np.argsort(key[pick], kind="stable")]
-        slack = (R.b - ax).tolist()
-        ineq = [r for r in range(R.m) if not eq[r]]
-        moved = 0
-        for j, col in zip(pick.tolist(), delta[:, pick].T.tolist()):
-            if all(col[r] <= slack[r] for r in ineq):
-                for r in ineq:
-                    slack[r] -= col[r]
-                cur[R.parcel[j]] = j
-                moved += 1
-        if not moved:
-            break
-    return cur
-
-
-def repair(R: Relaxation, plan: np.ndarray, lam: np.ndarray, max_rounds: int = 50) -> np.ndarray | None:
-    """A feasible plan near ``plan`` (candidate position per parcel), or None if none was found."""
-    cur = plan.copy()
-    ax = R.A[:, cur].sum(axis=1) if R.m else np.zeros(0)
-    cur, ax = _restore(R, cur, ax, max_rounds)
-    if not is_feasible(R, cur):
-        return None
-    cur = _improve(R, cur, lam, max_rounds)
-    return cur if is_feasible(R, cur) else None
-
-
 @dataclass
 class Presolve:
     """What the presolve found, in the objective's maximisation form and original units.
@@ -305,6 +134,10 @@ class Presolve:
     multipliers : scaled multipliers of the best point (start of a later search)
     row_prices : multipliers in original units per row name: objective gained per unit the row's
         rhs rises ("<=" and "==" rows) or falls (">=" rows); >= 0 except on "==" rows
+    deficit : d_i at the final multipliers [original objective units]; +inf for candidates that
+        no feasible plan can use (feasibility fixing)
+    argmax : the Lagrangian argmax plan at the final multipliers (candidate positions)
+    margin : the fixing margin [original objective units]
     """
 
     keep: np.ndarray
@@ -316,15 +149,69 @@ class Presolve:
     evaluations: int
     converged: bool
     seconds: float
+    deficit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    argmax: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    margin: float = 0.0
 
     @property
     def kept_share(self) -> float:
         return float(self.keep.mean()) if self.keep.size else 1.0
 
+    @property
+    def gap(self) -> float | None:
+        """Relative gap of the presolve alone: (bound - plan value) / |plan value|."""
+        if self.plan_value is None:
+            return None
+        return (self.bound - self.plan_value) / max(abs(self.plan_value), 1e-9)
+
+    def with_plan(self, plan: np.ndarray, value: float) -> "Presolve":
+        """The fixing redone with a better feasible plan (candidate positions, objective ``value``
+        in max form); a worse one changes nothing."""
+        if self.plan_value is not None and value <= self.plan_value:
+            return self
+        keep = self.deficit <= self.bound - value + self.margin
+        keep[plan] = True
+        return replace(self, keep=keep, plan=plan.copy(), plan_value=float(value))
+
 
 def fixing_margin(R: Relaxation, lam: np.ndarray, upper: float, lower: float) -> float:
     """Slack added to L - LB before dropping a candidate (scaled objective units)."""
     return float(MODEL_FEAS_TOL * np.abs(lam).sum() + REL_TOL * (1.0 + abs(upper) + abs(lower)))
+
+
+def feasible_mask(R: Relaxation, lam: np.ndarray, max_evals: int = 60) -> tuple[np.ndarray, int]:
+    """Candidates that can be in a plan meeting every row, by the Lagrangian of each binding row.
+
+    For a binding row r (multiplier != 0; both directions of an equality) written as
+    d a_r'x <= d b_r: M = min d a_r'x over plans meeting the other rows is bounded below by
+    -L_r(mu) with L_r the Lagrangian of max -d a_r'x under the other rows, and a plan using
+    candidate j has d a_r'x >= -L_r + d_j (its deficit there). Candidates with
+    d_j > d b_r + L_r (+ margin) cannot be in any feasible plan. Returns the mask (all True when
+    some parcel would lose every candidate: the problem is infeasible, left to the model to
+    explain) and the number of evaluations used.
+    """
+    alive = np.ones(R.n, dtype=bool)
+    used = 0
+    for r in range(R.m):
+        if lam[r] == 0.0 and not R.equality[r]:
+            continue
+        others = np.array([k for k in range(R.m) if k != r], dtype=int)
+        start = lam[others] / abs(lam[r]) if lam[r] != 0.0 else None
+        for direction in ((1.0, -1.0) if R.equality[r] else (1.0,)):
+            Q = row_relaxation(R, r, direction)
+            found = dual_search(Q, start, max_evals=max_evals)
+            used += found.evaluations
+            ev = found.best
+            slack = direction * R.b[r] + ev.value
+            margin = MODEL_FEAS_TOL * (1.0 + float(np.abs(ev.lam).sum())) + REL_TOL * (1.0 + abs(R.b[r]) + abs(ev.value))
+            alive &= deficits(Q, ev) <= slack + margin
+    if not np.all(np.logical_or.reduceat(alive, R.starts)):
+        return np.ones(R.n, dtype=bool), used
+    return alive, used
+
+
+def _value(R: Relaxation, plan: np.ndarray) -> float:
+    return float(R.c[plan].sum())
 
 
 def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray, *,
@@ -334,28 +221,50 @@ def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray,
 
     ``start``: multipliers of an earlier, similar problem (scaled, as ``Presolve.multipliers``);
     ``plans``: earlier plans (candidate positions) worth checking for feasibility.
+
+    Order: multiplier search; feasibility fixing by each binding row (``feasible_mask``); when
+    that removed candidates, a second search on the survivors (a tighter bound, still valid: only
+    infeasible candidates left); repair; optimality fixing at the final multipliers.
     """
     t0 = time.perf_counter()
     R = relaxation(np.asarray(objective, dtype=float), rows, parcel)
-    known = [p for p in (plans or []) if p.size == R.starts.size and is_feasible(R, p)]
-    lower = max((float(R.c[p].sum()) for p in known), default=-np.inf)
-    search = dual_search(R, start, max_evals=max_evals, lower_bound=lower)
-    ev = search.best
-    fixed = repair(R, ev.plan, ev.lam)
-    pool = known + search.feasible_plans + ([fixed] if fixed is not None else [])
-    plan = max(pool, key=lambda p: float(R.c[p].sum())) if pool else None
-    keep = np.ones(R.n, dtype=bool)
-    value = None
-    if plan is not None:
-        value = float(R.c[plan].sum())
-        margin = fixing_margin(R, ev.lam, ev.value, value)
-        keep = deficits(R, ev) <= ev.value - value + margin
-        keep[plan] = True  # kept anyway by the inequality; explicit against rounding
+    pool = [p for p in (plans or []) if p.size == R.starts.size and is_feasible(R, p)]
+    search = dual_search(R, start, max_evals=max_evals,
+                         lower_bound=max((_value(R, p) for p in pool), default=-np.inf))
+    pool += search.feasible_plans
+    evaluations = search.evaluations
+    alive, used = feasible_mask(R, search.best.lam) if R.m else (np.ones(R.n, dtype=bool), 0)
+    evaluations += used
+    work, idx, ev, converged = R, np.arange(R.n), search.best, search.converged
+    if not alive.all():
+        work, idx = restrict(R, alive)
+        again = dual_search(work, search.best.lam, max_evals=max_evals,
+                            lower_bound=max((_value(R, p) for p in pool), default=-np.inf))
+        evaluations += again.evaluations
+        pool += [idx[p] for p in again.feasible_plans]
+        if again.best.value < ev.value:
+            ev, converged = again.best, again.converged
+        else:
+            work, idx = R, np.arange(R.n)
+    fixed = repair(work, ev.plan, ev.lam)
+    repaired = [idx[fixed]] if fixed is not None else []
+    plan = max(pool + repaired, key=lambda p: _value(R, p)) if pool or repaired else None
+    if plan is not None and not (repaired and plan is repaired[0]):  # an earlier plan: improve it too
+        plan = improve(R, plan, ev.lam)
+    deficit = np.full(R.n, np.inf)
+    deficit[idx] = deficits(work, ev)
+    argmax = idx[ev.plan]
+    value = None if plan is None else _value(R, plan)
+    margin = fixing_margin(work, ev.lam, ev.value, ev.value if value is None else value)
     prices = {name: float(ev.lam[r] * R.obj_scale / R.scale[r]) for r, name in enumerate(R.names)}
-    out = Presolve(keep, ev.value * R.obj_scale, plan, None if value is None else value * R.obj_scale,
-                   ev.lam, prices, search.evaluations, search.converged, time.perf_counter() - t0)
+    out = Presolve(alive.copy(), ev.value * R.obj_scale, None, None, ev.lam, prices, evaluations, converged,
+                   0.0, deficit * R.obj_scale, argmax, margin * R.obj_scale)
+    if plan is not None:
+        assert value is not None
+        out = out.with_plan(plan, value * R.obj_scale)
+    out.seconds = time.perf_counter() - t0
     log.info("Lagrangian presolve: bound %.6g, plan %s, kept %d of %d candidates (%d evaluations, %.2f s)",
-             out.bound, "none" if value is None else f"{out.plan_value:.6g}", int(keep.sum()), R.n,
+             out.bound, "none" if out.plan_value is None else f"{out.plan_value:.6g}", int(out.keep.sum()), R.n,
              out.evaluations, out.seconds)
     return out
 

@@ -38,31 +38,41 @@ def _linear(coefs: np.ndarray, xs: list) -> LinearExpression:
                             linear_vars=[xs[i] for i in nz.tolist()])
 
 
-def add_choices(m: pyo.ConcreteModel, c: Candidates) -> None:
-    """Sets and variables: I = kept rows, P = parcels, x_i in {0, 1} for i in I.
+def add_choices(m: pyo.ConcreteModel, c: Candidates, decided: np.ndarray | None = None) -> None:
+    """Sets and variables: I = kept rows with a variable, P = parcels with a choice left,
+    x_i in {0, 1} for i in I.
 
     Only rows that pass the filters exist, so suitability, lock-out (natural only), lock-in
-    (no natural) and forced options (that row only) hold by construction.
+    (no natural) and forced options (that row only) hold by construction. A ``decided`` row (the
+    only candidate its parcel has left) gets no variable: x_i = 1 is a constant, its terms move
+    to the right-hand sides and the objective constant. ``m._var`` are the positions (in ``c``)
+    of the rows with a variable; ``m._rows`` the option-table rows of all of ``c``.
     """
-    m.I = pyo.RangeSet(0, c.rows.size - 1)
-    m.P = pyo.RangeSet(0, c.n_parcels - 1)
+    decided = np.zeros(c.rows.size, dtype=bool) if decided is None else decided
+    var = np.flatnonzero(~decided)
+    m.I = pyo.RangeSet(0, var.size - 1)
     m.x = pyo.Var(m.I, within=pyo.Binary)
     m._rows = c.rows
     m._candidates = c
+    m._var = var
+    m._decided = decided
     m._xs = list(m.x.values())
 
 
 def add_one_option(m: pyo.ConcreteModel, c: Candidates) -> None:
-    """One option per parcel: sum_{i in I(p)} x_i = 1 for every parcel p."""
-    starts = np.flatnonzero(np.r_[True, c.parcel[1:] != c.parcel[:-1]])
-    bounds = np.r_[starts, c.rows.size].tolist()
+    """One option per parcel: sum_{i in I(p)} x_i = 1 for every parcel p with a choice left."""
+    parcel = c.parcel[m._var]
+    starts = np.flatnonzero(np.r_[True, parcel[1:] != parcel[:-1]]) if parcel.size else np.zeros(0, dtype=int)
+    bounds = np.r_[starts, parcel.size].tolist()
     xs = m._xs
+    m.P = pyo.RangeSet(0, starts.size - 1)
 
     def rule(_m: pyo.ConcreteModel, p: int) -> object:
         lo, hi = bounds[p], bounds[p + 1]
         return LinearExpression(constant=0.0, linear_coefs=[1.0] * (hi - lo), linear_vars=xs[lo:hi]) == 1
 
     m.one_option = pyo.Constraint(m.P, rule=rule)
+    m._nnz += int(parcel.size)
 
 
 def _coupling(m: pyo.ConcreteModel, row: CouplingRow | None) -> None:
@@ -75,8 +85,13 @@ def _coupling(m: pyo.ConcreteModel, row: CouplingRow | None) -> None:
     """
     if row is None:
         return
-    name, coefs, sense, rhs = row.name, row.coefs, row.sense, row.rhs
+    name, sense, rhs = row.name, row.sense, row.rhs
+    coefs = row.coefs[m._var]
+    fixed = float(row.coefs[m._decided].sum())  # decided rows' part, moved to the rhs
     scale = float(np.abs(coefs).max()) if coefs.size and np.abs(coefs).max() > 0 else 1.0
+    if not m._elastic and not np.any(coefs):  # only decided rows carry it: a constant row
+        m._coupling[name] = (sense, float(rhs), scale)
+        return
     expr = _linear(coefs / scale, m._xs)
     if m._elastic:
         slack = pyo.Var(within=pyo.NonNegativeReals)
@@ -90,10 +105,11 @@ def _coupling(m: pyo.ConcreteModel, row: CouplingRow | None) -> None:
         else:
             expr = expr - slack if sense == "<=" else expr + slack
         m._slacks[name] = (relax, max(abs(rhs) / scale, 1e-6))
-    target = rhs / scale
+    target = (rhs - fixed) / scale
     con = expr <= target if sense == "<=" else expr >= target if sense == ">=" else expr == target
     m.add_component(name, pyo.Constraint(expr=con))
     m._coupling[name] = (sense, float(rhs), scale)
+    m._n_coupling += 1
     m._nnz += int(np.count_nonzero(coefs))
 
 
@@ -133,20 +149,41 @@ def add_objective(m: pyo.ConcreteModel, c: Candidates, s: PlanSettings) -> None:
     """
     if m._elastic:
         m.obj = pyo.Objective(expr=sum(v / scale for v, scale in m._slacks.values()), sense=pyo.minimize)
-    elif s.objective == "min-cost":
-        m.obj = pyo.Objective(expr=_linear(c.cost, m._xs), sense=pyo.minimize)
-    else:
-        m.obj = pyo.Objective(expr=_linear(c.carbon, m._xs), sense=pyo.maximize)
+        return
+    coefs = c.cost if s.objective == "min-cost" else c.carbon
+    expr = _linear(coefs[m._var], m._xs)
+    expr = LinearExpression(constant=float(coefs[m._decided].sum()), linear_coefs=list(expr.linear_coefs),
+                            linear_vars=list(expr.linear_vars))
+    m.obj = pyo.Objective(expr=expr, sense=pyo.minimize if s.objective == "min-cost" else pyo.maximize)
 
 
-def build_from_candidates(c: Candidates, settings: PlanSettings, elastic: bool = False) -> pyo.ConcreteModel:
-    """The model for already selected candidates (see ``build_model``)."""
+def decided_rows(c: Candidates) -> np.ndarray:
+    """Rows that are the only candidate of their parcel (all but the first such parcel, so that
+    a model keeps at least one variable)."""
+    counts = np.bincount(c.parcel, minlength=c.n_parcels)
+    single = counts[c.parcel] == 1
+    if single.all() and single.size:
+        single[0] = False
+    return single
+
+
+def build_from_candidates(c: Candidates, settings: PlanSettings, elastic: bool = False,
+                          fold: bool = False) -> pyo.ConcreteModel:
+    """The model for already selected candidates (see ``build_model``).
+
+    ``fold``: parcels left with a single candidate (after the presolve's fixing) get no variable
+    and no one-option row; their terms are constants (``decided_rows``). The model is the same
+    problem, smaller.
+    """
+    if elastic and fold:
+        raise ValueError("an elastic model is not folded")
     m = pyo.ConcreteModel(name="minesink_plan")
     m._elastic = elastic
     m._slacks = {}
     m._coupling = {}
-    m._nnz = int(c.rows.size)  # one_option rows
-    add_choices(m, c)
+    m._n_coupling = 0
+    m._nnz = 0
+    add_choices(m, c, decided_rows(c) if fold else None)
     add_one_option(m, c)
     add_budget(m, c, settings)
     add_sediment(m, c, settings)
@@ -163,7 +200,8 @@ def build_model(table: OptionTable, settings: PlanSettings, elastic: bool = Fals
 
     Returns a ConcreteModel with ``x`` (binary per kept row), ``one_option``, the coupling rows
     that can bind (budget, sediment, min_share_<layer>, max_share_<layer>, max_share_<species>,
-    target) and ``obj``. ``model._rows`` maps variable index i to the option-table row position.
+    target) and ``obj``. ``model._rows`` are the option-table rows of the candidates
+    (``model._candidates``), ``model._var`` the candidates that have a variable, in order.
     Raises InputError / RunError from candidate selection (unknown forced option, parcels that
     no option can serve).
     """
@@ -175,8 +213,7 @@ def build_model(table: OptionTable, settings: PlanSettings, elastic: bool = Fals
 
 def model_size(m: pyo.ConcreteModel) -> dict[str, int]:
     """Variables, constraints and nonzeros of a built model."""
-    c: Candidates = m._candidates
-    return {"variables": int(c.rows.size + len(m._slacks)), "constraints": int(c.n_parcels + len(m._coupling)),
+    return {"variables": int(len(m._xs) + len(m._slacks)), "constraints": int(len(m.P) + m._n_coupling),
             "nonzeros": int(m._nnz + len(m._slacks))}
 
 

@@ -37,7 +37,8 @@ class Solution:
     objective, bound : incumbent objective and best bound (objective units), None when absent
     gap : relative gap |objective - bound| / |objective| (0 when optimal to tolerance), or None
     rows : option-table row positions of the chosen options (one per parcel, parcel order)
-    values : value of every model variable x_i (aligned with model._rows)
+    values : x_i of every candidate of the model (aligned with model._rows; 1 for the decided
+        candidates of a folded model)
     solver : "highs <version>"
     solve_s : wall seconds in the solver call (including the model transfer)
     """
@@ -69,8 +70,11 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 
 def _values(model: pyo.ConcreteModel) -> np.ndarray:
-    return np.fromiter((v.value if v.value is not None else 0.0 for v in model._xs), dtype=float,
-                       count=len(model._xs))
+    """x of every candidate of the model (decided candidates of a folded model: 1)."""
+    out = np.asarray(model._decided, dtype=float).copy()
+    out[model._var] = np.fromiter((v.value if v.value is not None else 0.0 for v in model._xs), dtype=float,
+                                  count=len(model._xs))
+    return out
 
 
 def chosen_rows(model: pyo.ConcreteModel, values: np.ndarray) -> np.ndarray:
@@ -88,8 +92,9 @@ class Solver:
     """One HiGHS, through Pyomo's persistent ``highs`` interface, for a whole run.
 
     ``solve(model, settings, start=...)`` hands ``model`` to HiGHS (a new model is transferred,
-    the same model only updated), optionally gives HiGHS a starting plan (values of
-    ``model._xs``; HiGHS checks it and uses it as its first incumbent), and solves. A frontier
+    the same model only updated), optionally gives HiGHS a starting plan (0/1 per candidate of
+    the model, aligned with ``model._rows``; HiGHS checks it and uses it as its first
+    incumbent), and solves. A frontier
     or any repeated solve keeps one ``Solver``.
     """
 
@@ -106,7 +111,7 @@ class Solver:
             log.warning("this Pyomo HiGHS interface takes no starting plan; solving without one")
             return False
         index = np.fromiter((columns[id(v)] for v in model._xs), dtype=np.int32, count=len(model._xs))
-        highs.setSolution(int(index.size), index, np.asarray(start, dtype=np.float64))
+        highs.setSolution(int(index.size), index, np.asarray(start, dtype=np.float64)[model._var])
         return True
 
     def solve(self, model: pyo.ConcreteModel, settings: PlanSettings, *, start: np.ndarray | None = None,

@@ -108,16 +108,16 @@ def test_a_worse_later_answer_is_replaced_by_the_earlier_plan(monkeypatch):
     """A solve stopped at its gap may store less carbon than an earlier, cheaper plan: the earlier
     plan is feasible for the larger budget and is carried forward."""
     table = make_option_table(12, 6, 3, tolerance=1e9)
-    calls, real = [], fr.solve
+    calls, real = [], fr.solve_candidates
 
-    def solve(model, settings):
-        sol = real(model, settings)
-        calls.append(sol)
+    def solve(cand, settings, **kw):
+        done = real(cand, settings, **kw)
+        calls.append(done.solution)
         if len(calls) == 5:  # third budget of the sweep: answer with the first point's plan
-            sol.rows, sol.status = calls[2].rows, "time_limit"
-        return sol
+            done.solution.rows, done.solution.status = calls[2].rows, "time_limit"
+        return done
 
-    monkeypatch.setattr(fr, "solve", solve)
+    monkeypatch.setattr(fr, "solve_candidates", solve)
     result = frontier(table, PlanSettings(mip_gap=0.0), 4)
     p1, p2, p3 = result.points[:3]
     assert not p2.carried_forward and p3.carried_forward and p3.status == "time_limit"
@@ -211,3 +211,23 @@ def test_plot_is_a_png_with_the_dev_extra(tmp_path, capsys):
     out = tmp_path / "f"
     assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "3"]) == 0
     assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_point_reports_its_proven_gap_and_one_solver_serves_the_sweep(monkeypatch):
+    made = []
+
+    class Counting(fr.Solver):
+        def __init__(self):
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(fr, "Solver", Counting)
+    table = make_option_table(60, 10, 4, tolerance=1e9)
+    settings = PlanSettings(min_area_share={"tree": 0.2}, mip_gap=1e-4)
+    result = frontier(table, settings, 6)
+    assert len(made) == 1
+    for p in result.points:
+        assert p.status == "optimal" and p.gap is not None and 0 <= p.gap <= 1e-4
+    data = fr.frontier_dict(result)
+    assert data["max_gap"] == max(p.gap for p in result.points)
+    assert len(data["model_variables_per_point"]) == 6

@@ -220,3 +220,29 @@ def test_stopped_solve_returns_its_best_plan():
     assert result.solution.rows.size == 300
     assert result.solution.bound >= result.solution.objective
     assert result.solution.gap > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_folded_model_solves_the_same_problem(seed):
+    """Parcels with one candidate left get no variable in a folded model: same optimum, same plan
+    values per candidate, fewer variables and rows."""
+    from optimizer.candidates import select, subset
+    from optimizer.model import build_from_candidates
+    from optimizer.solve import solve
+
+    table = make_option_table(30, 6, seed, tolerance=1e9)
+    cost = (table.rows["area_ha"] * table.rows["cost_cny_ha"]).sum() / 6
+    s = PlanSettings(budget_cny=float(cost * 0.6), min_area_share={"tree": 0.1}, max_species_area_share=0.3,
+                     mip_gap=0.0)
+    c = select(table, s)
+    first = np.r_[True, c.parcel[1:] != c.parcel[:-1]]
+    keep = first | (c.parcel % 3 != 0) if seed < 5 else first  # seed 5: every parcel decided
+    sub = subset(c, keep)
+    plain, folded = build_from_candidates(sub, s), build_from_candidates(sub, s, fold=True)
+    a, b = solve(plain, s), solve(folded, s)
+    assert a.status == b.status == "optimal"
+    assert b.objective == pytest.approx(a.objective, rel=1e-9)
+    assert b.values.size == sub.rows.size and b.values.sum() == pytest.approx(30)
+    assert np.array_equal(np.sort(b.rows), b.rows) and b.rows.size == 30
+    assert model_size(folded)["variables"] < model_size(plain)["variables"]
+    assert model_size(folded)["variables"] == max(1, int((np.bincount(sub.parcel)[sub.parcel] > 1).sum()))

@@ -65,7 +65,7 @@ def plan_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
 ) -> None:
     """Choose one restoration option per parcel for the most carbon the budget buys."""
-    from optimizer.model import export_model as write_model
+    from optimizer.model import build_from_candidates, export_model as write_model
     from optimizer.pipeline import estimate, plan_settings
     from optimizer.planning import plan
     from optimizer.project import load_project
@@ -81,8 +81,8 @@ def plan_cmd(
         table = estimate(loaded, horizon)
     with progress(f"Optimising {len(table.rows)} options"):
         result = plan(table, settings)
-    if export_model is not None:
-        write_model(result.model, export_model)
+    if export_model is not None:  # the whole problem (before the presolve), to solve elsewhere
+        write_model(build_from_candidates(result.selected or result.candidates, settings), export_model)
     summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
