@@ -2,16 +2,25 @@
 
     python bench/plan.py --parcels 10000 --json
 
-Stages [s]: synth (write the project), load (read + validate), estimate (option table, all
-catalogue options), select (locks, erosion filter, dominance pruning), build (Pyomo model from
-arrays), solve (HiGHS), write (plan.csv, summary.json, report.md); then the same model built
-naively (one Pyomo term per option row in Python loops, bench/model_naive.py) for comparison.
-Also prints model size, solver status and gap, and peak memory [MB].
+Stages [s] of the pipeline: synth (write the project), load (read + validate), estimate (option
+table, all catalogue options), select (locks, erosion filter, dominance pruning), presolve
+(Lagrangian bound, repair, fixing), build (Pyomo model on the survivors), solve (HiGHS), write
+(plan.csv, summary.json, report.md); end_to_end = load .. write.
+
+In the same run and on the same option table, for comparison:
+
+* ``previous``: the pipeline without the presolve (select, build every kept candidate, solve);
+* ``naive``: one binary per feasible option (no dominance pruning, no presolve) built with Python
+  loops over the rows (bench/model_naive.py), solved by the same HiGHS with the same gap under
+  ``--naive-time-limit`` (skip with --no-naive, or --no-naive-solve to time the build only).
+
+Also: model sizes, statuses, objectives, bounds, gaps, peak memory [MB].
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
@@ -20,62 +29,67 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, peak_rss_mb, stage, synth_and_estimate  # noqa: E402
-from model_naive import build_model_naive  # noqa: E402
+from model_naive import build_model_naive, solve_naive  # noqa: E402
 
-from optimizer.candidates import select  # noqa: E402
-from optimizer.diagnose import precheck  # noqa: E402
-from optimizer.model import build_from_candidates, model_size  # noqa: E402
+from optimizer.model import model_size  # noqa: E402
 from optimizer.pipeline import plan_settings  # noqa: E402
-from optimizer.planning import PlanResult  # noqa: E402
+from optimizer.planning import plan  # noqa: E402
 from optimizer.report import write_outputs  # noqa: E402
-from optimizer.solve import solve  # noqa: E402
 
 
-def run(parcels: int, region: str, seed: int, gap: float, time_limit: float, naive: bool,
-        min_tree_share: float) -> dict:
+def _solution(result) -> dict:
+    sol = result.solution
+    return {"status": sol.status, "objective": sol.objective, "bound": sol.bound, "gap": sol.gap,
+            "model": model_size(result.model)}
+
+
+def run(args: argparse.Namespace) -> dict:
     t: dict[str, float] = {}
+    out: dict = {"parcels": args.parcels}
     with tempfile.TemporaryDirectory() as tmp:
-        project, table = synth_and_estimate(Path(tmp) / "project", parcels, region, seed, t)
-        shares = {"tree": min_tree_share} if min_tree_share > 0 else None
-        settings = plan_settings(project, mip_gap=gap, time_limit_s=time_limit, min_area_share=shares)
-        with stage(t, "select"):
-            cand = select(table, settings)
-            precheck(table, cand, settings)
-        with stage(t, "build"):
-            model = build_from_candidates(cand, settings)
-        size = model_size(model)
-        with stage(t, "solve"):
-            sol = solve(model, settings)
-        result = PlanResult(table, settings, cand, model, sol,
-                            {"estimate": t["estimate"], "build": t["select"] + t["build"], "solve": sol.solve_s})
+        project, table = synth_and_estimate(Path(tmp) / "project", args.parcels, args.region, args.seed, t)
+        shares = {"tree": args.min_tree_share} if args.min_tree_share > 0 else None
+        settings = plan_settings(project, mip_gap=args.gap, time_limit_s=args.time_limit, min_area_share=shares)
+        started = time.perf_counter()
+        result = plan(table, settings)
+        t.update({k: round(v, 3) for k, v in result.timings.items() if k != "estimate" and v is not None})
+        t["plan"] = round(time.perf_counter() - started, 3)
         with stage(t, "write"):
             write_outputs(result, Path(tmp) / "plan")
-        end_to_end = sum(t[k] for k in ("load", "estimate", "select", "build", "solve", "write"))
-        peak_fast = peak_rss_mb()
-        if naive:
-            del model, result
-            with stage(t, "naive_build"):
-                build_model_naive(table, settings)
-    per_parcel = table.rows.groupby("parcel_id", sort=False).size()
-    return {
-        "parcels": parcels,
-        "constraints": [name for name, on in cand.active.items() if on],
-        "option_rows": len(table.rows),
-        "options_per_parcel_mean": round(float(per_parcel.mean()), 1),
-        "rows_after_locks_and_erosion": int(cand.n_filtered),
-        "binaries_after_pruning": int(cand.rows.size),
-        "model": size,
-        "status": sol.status,
-        "objective_tco2e": sol.objective,
-        "bound": sol.bound,
-        "gap": sol.gap,
-        "solver": sol.solver,
-        "timings_s": t,
-        "end_to_end_s": round(end_to_end, 2),
-        "build_speedup_vs_naive": round(t["naive_build"] / t["build"], 1) if naive else None,
-        "peak_rss_mb": round(peak_fast, 1),
-        "peak_rss_mb_with_naive": round(peak_rss_mb(), 1),
-    }
+        out["end_to_end_s"] = round(sum(t[k] for k in ("load", "estimate", "plan", "write")), 2)
+        out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        per_parcel = table.rows.groupby("parcel_id", sort=False).size()
+        out.update({
+            "constraints": sorted(result.model._coupling),
+            "option_rows": len(table.rows),
+            "options_per_parcel_mean": round(float(per_parcel.mean()), 1),
+            "rows_after_locks_and_erosion": int(result.selected.n_filtered),
+            "binaries_after_pruning": int(result.selected.rows.size),
+            "presolve": result.presolve_summary(),
+            **_solution(result),
+            "solver": result.solution.solver,
+            "timings_s": t,
+        })
+        del result
+        gc.collect()
+        if not args.no_previous:
+            started = time.perf_counter()
+            prev = plan(table, settings.with_(presolve=False))
+            out["previous"] = {**_solution(prev), "timings_s": {k: round(v, 3) for k, v in prev.timings.items()
+                                                                if k != "estimate" and v is not None},
+                               "plan_s": round(time.perf_counter() - started, 3)}
+            del prev
+            gc.collect()
+        if not args.no_naive:
+            naive: dict = {}
+            with stage(naive, "build_s"):
+                model = build_model_naive(table, settings)
+            naive["binaries"] = model._n_binaries
+            if not args.no_naive_solve:
+                naive.update(solve_naive(model, settings, args.naive_time_limit))
+            out["naive"] = naive
+    out["peak_rss_mb_with_comparisons"] = round(peak_rss_mb(), 1)
+    return out
 
 
 def main() -> None:
@@ -87,12 +101,14 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--min-tree-share", type=float, default=0.3,
                         help="minimum tree area share (a coupling row besides the budget; 0 = none)")
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive build")
+    parser.add_argument("--no-previous", action="store_true", help="skip the pipeline without presolve")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive formulation")
+    parser.add_argument("--no-naive-solve", action="store_true", help="build the naive model but do not solve it")
+    parser.add_argument("--naive-time-limit", type=float, default=120.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = run(args.parcels, args.region, args.seed, args.gap, args.time_limit, not args.no_naive,
-                 args.min_tree_share)
+    result = run(args)
     result["wall_s"] = round(time.perf_counter() - started, 2)
     emit(result, args.json)
 

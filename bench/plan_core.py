@@ -2,7 +2,7 @@
 
     python bench/plan_core.py --parcels 10000 --options 75 --json
 
-Stages: synthetic table -> candidate selection + fast build -> HiGHS solve -> outputs; plus the
+Stages: synthetic table -> plan (selection, presolve, build, HiGHS solve) -> outputs; plus the
 naive loop build of the same model for comparison (--no-naive to skip). Prints JSON: timings [s],
 model size, peak memory [MiB] (ru_maxrss).
 """
@@ -24,13 +24,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from model_naive import build_model_naive  # noqa: E402
 
-from optimizer.candidates import select  # noqa: E402
-from optimizer.diagnose import precheck  # noqa: E402
-from optimizer.model import build_from_candidates, model_size  # noqa: E402
-from optimizer.planning import PlanResult  # noqa: E402
+from optimizer.model import model_size  # noqa: E402
+from optimizer.planning import plan  # noqa: E402
 from optimizer.report import write_outputs  # noqa: E402
 from optimizer.settings import PlanSettings  # noqa: E402
-from optimizer.solve import solve  # noqa: E402
 from optables import make_option_table  # noqa: E402
 
 
@@ -62,30 +59,23 @@ def main() -> None:
                             mip_gap=args.gap, time_limit_s=args.time_limit, prune_dominated=not args.no_prune)
 
     t0 = time.perf_counter()
-    cand = select(table, settings)
-    precheck(table, cand, settings)
-    out["timings_s"]["select"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    model = build_from_candidates(cand, settings)
-    out["timings_s"]["build"] = time.perf_counter() - t1
-    out["rows_after_filters"] = cand.n_filtered
-    out["model"] = model_size(model)
-    t0 = time.perf_counter()
-    sol = solve(model, settings)
-    out["timings_s"]["solve"] = time.perf_counter() - t0
+    result = plan(table, settings)
+    out["timings_s"].update({k: v for k, v in result.timings.items() if v is not None})
+    out["timings_s"]["plan"] = time.perf_counter() - t0
+    out["rows_after_filters"] = result.selected.n_filtered
+    out["binaries_after_pruning"] = int(result.selected.rows.size)
+    out["presolve"] = result.presolve_summary()
+    out["model"] = model_size(result.model)
+    sol = result.solution
     out.update(status=sol.status, objective=sol.objective, bound=sol.bound, gap=sol.gap, solver=sol.solver)
-    result = PlanResult(table, settings, cand, model, sol,
-                        {"estimate": None, "build": out["timings_s"]["select"] + out["timings_s"]["build"],
-                         "solve": sol.solve_s, "write": None})
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         write_outputs(result, Path(tmp) / "plan")
         out["timings_s"]["write"] = time.perf_counter() - t0
-    core = ("select", "build", "solve", "write")
-    out["timings_s"]["core_total"] = sum(out["timings_s"][k] for k in core)
+    out["timings_s"]["core_total"] = out["timings_s"]["plan"] + out["timings_s"]["write"]
     out["peak_mib_fast"] = peak_mib()
     if not args.no_naive:
-        del model, result
+        del result
         t0 = time.perf_counter()
         build_model_naive(table, settings)
         out["timings_s"]["naive_build"] = time.perf_counter() - t0
