@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from estimators.table import LAYERS, POOLS
-from optimizer.candidates import tolerance_of
+from optimizer.candidates import carbon_column, tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
@@ -27,10 +27,11 @@ from optimizer.settings import PlanSettings
 
 FLOAT_FORMAT = "%.4f"
 PLAN_COLUMNS = (
-    "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "carbon_tco2e",
-    "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
-    "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
-    *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_tco2e", "status", "forced_option",
+    "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "credited_tco2e", "carbon_tco2e",
+    "additional_tco2e", "baseline_tco2e", "credited_2030_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
+    "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "erosion_extrapolated", "tree_share", "shrub_share",
+    "grass_share", *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_applied_tco2e",
+    "soil_stable_tco2e", "buffer_pct", "option_type", "earthwork_m3", "status", "forced_option",
 )
 #: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
 CSV_ENCODING = "utf-8-sig"
@@ -54,16 +55,23 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "regrading": rows["regrading"].to_numpy(),
         "amendment": rows["amendment"].to_numpy(),
         "mix": rows["mix"].to_numpy(),
+        "credited_tco2e": tot(carbon_column(result.table)),
         "carbon_tco2e": tot("net_tco2e_ha"),
         "additional_tco2e": tot("additional_tco2e_ha"),
-        "baseline_tco2e": tot("net_tco2e_ha") - tot("additional_tco2e_ha"),
+        "baseline_tco2e": tot(carbon_column(result.table)) - tot("additional_tco2e_ha"),
+        "credited_2030_tco2e": tot("credited_tco2e_ha_2030"),
         "carbon_2030_tco2e": tot("tco2e_ha_2030"),
         "cost_cny": tot("cost_cny_ha"),
         "capital_cny": tot("capital_cny_ha"),
         "maintenance_cny": tot("maintenance_cny_ha"),
         "erosion_t_ha_yr": rows["erosion_t_ha_yr"].to_numpy(dtype=float),
         "sediment_t_yr": tot("erosion_t_ha_yr"),
-        "imported_tco2e": tot("imported_tco2e_ha"),
+        "erosion_extrapolated": _column(rows, "erosion_extrapolated", False).astype(bool),
+        "imported_applied_tco2e": tot("imported_applied_tco2e_ha"),
+        "soil_stable_tco2e": tot("soil_stable_tco2e_ha"),
+        "buffer_pct": _column(rows, "buffer_pct", np.nan),
+        "option_type": _column(rows, "option_type", ""),
+        "earthwork_m3": tot("earthwork_m3_ha"),
         **{f"{lay}_share": rows[f"{lay}_share"].to_numpy(dtype=float) for lay in LAYERS},
         **{f"{p}_tco2e": tot(f"{p}_tco2e_ha") for p in POOLS},
         **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
@@ -71,6 +79,11 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
     })
     return frame.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+
+
+def _column(rows: pd.DataFrame, name: str, default: Any) -> np.ndarray:
+    """A per-row column of the chosen options, ``default`` when the table lacks it."""
+    return rows[name].to_numpy() if name in rows.columns else np.full(len(rows), default)
 
 
 def _num(x: float | None) -> float | None:
@@ -101,14 +114,20 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "cost_cny": float(frame["cost_cny"].sum()),
         "capital_cny": float(frame["capital_cny"].sum()),
         "maintenance_cny": float(frame["maintenance_cny"].sum()),
+        "credited_tco2e": float(frame["credited_tco2e"].sum()),
         "carbon_tco2e": float(frame["carbon_tco2e"].sum()),
         "baseline_tco2e": float(frame["baseline_tco2e"].sum()),
         "additional_tco2e": float(frame["additional_tco2e"].sum()),
+        "credited_2030_tco2e": _num(float(frame["credited_2030_tco2e"].sum(min_count=1))),
         "carbon_2030_tco2e": _num(float(frame["carbon_2030_tco2e"].sum(min_count=1))),
         "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
         "carbon_2030_by_pool": _pools_2030(frame),
         "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
-        "imported_tco2e": _num(float(frame["imported_tco2e"].sum(min_count=1))),
+        "imported_applied_tco2e": _num(float(frame["imported_applied_tco2e"].sum(min_count=1))),
+        "soil_stable_tco2e": _num(float(frame["soil_stable_tco2e"].sum(min_count=1))),
+        "accounting": result.table.meta.get("accounting"),
+        "counted_pools": result.table.meta.get("counted_pools"),
+        "erosion_extrapolated_parcels": int(frame["erosion_extrapolated"].sum()),
         "area_ha": area,
         "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
         "horizon_year": result.horizon_year,

@@ -41,15 +41,15 @@ def test_summary_totals_equal_plan_csv_sums_and_constraints_hold(tmp_path):
     assert set(on_disk["carbon_by_pool"]) == set(POOLS)
     assert set(on_disk["timings_s"]) == {"estimate", "build", "solve", "write"}
     assert on_disk["status"] == "optimal" and on_disk["n_parcels"] == 40 and on_disk["horizon_year"] == 2060
-    for key, col in (("cost_cny", "cost_cny"), ("carbon_tco2e", "carbon_tco2e"),
+    for key, col in (("cost_cny", "cost_cny"), ("carbon_tco2e", "carbon_tco2e"), ("credited_tco2e", "credited_tco2e"),
                      ("additional_tco2e", "additional_tco2e"), ("baseline_tco2e", "baseline_tco2e")):
         assert on_disk[key] == pytest.approx(frame[col].sum(), rel=1e-6)
     for pool in POOLS:
         assert on_disk["carbon_by_pool"][pool] == pytest.approx(frame[f"{pool}_tco2e"].sum(), rel=1e-6, abs=0.01)
-    # pools add up to the net carbon, and net = baseline + additional
-    assert frame[[f"{p}_tco2e" for p in POOLS]].sum(axis=1).to_numpy() == pytest.approx(frame["carbon_tco2e"], abs=1e-3)
-    assert on_disk["carbon_tco2e"] == pytest.approx(on_disk["baseline_tco2e"] + on_disk["additional_tco2e"])
-    assert on_disk["objective"] == pytest.approx(on_disk["carbon_tco2e"], rel=1e-6)
+    # the pools add up to the credited carbon (buffer included), and credited = baseline + additional
+    assert frame[[f"{p}_tco2e" for p in POOLS]].sum(axis=1).to_numpy() == pytest.approx(frame["credited_tco2e"], abs=1e-3)
+    assert on_disk["credited_tco2e"] == pytest.approx(on_disk["baseline_tco2e"] + on_disk["additional_tco2e"])
+    assert on_disk["objective"] == pytest.approx(on_disk["credited_tco2e"], rel=1e-6)
     # constraints recomputed from plan.csv
     area = frame["area_ha"].sum()
     assert frame["cost_cny"].sum() <= s.budget_cny * (1 + 1e-7)
