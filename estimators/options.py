@@ -50,7 +50,7 @@ from estimators.optionrows import (
     regraded_landform,
     site_frame,
 )
-from estimators.optionsoil import SoilChange, soil_change
+from estimators.optionsoil import TOPSOIL_DEPTH_CM, SoilChange, soil_change
 from estimators.optionworks import ErosionRows, biochar_rows, buffer_rows, erosion_rows, option_type, works_tco2e
 from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
@@ -60,6 +60,10 @@ __all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_i
 
 log = logging.getLogger(__name__)
 Array = NDArray[np.float64]
+
+#: Substrate depth natural colonisation needs for its full growth [cm] (assumption: spontaneous
+#: grasses and shrubs root in 10-30 cm; a bare rock wall grows next to nothing).
+NATURAL_ROOTING_DEPTH_CM = 20.0
 
 
 @dataclass(frozen=True)
@@ -230,13 +234,25 @@ class _Rows:
         eroded_c = np.minimum(lost * soc * s.enrichment_ratio, self.erosion.supply[:, None] * soc)
         credit_soil = _soil_credited(self.regrading)[self.cand.regrading][:, None]
         n, k = len(self.works), len(self.t)
-        out = {layer: co2e(self.productivity[:, j, None] * gained[:, j]) for j, layer in enumerate(LAYERS)}
-        out["soil"] = co2e(np.where(credit_soil, self.soil.on_site, 0.0) - (1.0 - s.f_emit) * eroded_c)
-        out["imported"] = co2e(np.where(credit_soil, self.soil.imported, 0.0))
+        depth = self._substrate_cm()
+        thin = np.minimum(depth / TOPSOIL_DEPTH_CM, 1.0)[:, None]  # a thinner substrate holds less soil
+        natural_mix = (np.asarray(self.curves.mixes, dtype=object) == "natural")[self.cand.mix]
+        rooting = np.where(natural_mix, np.minimum(depth / NATURAL_ROOTING_DEPTH_CM, 1.0), 1.0)[:, None]
+        out = {layer: co2e(rooting * self.productivity[:, j, None] * gained[:, j]) for j, layer in enumerate(LAYERS)}
+        out["soil"] = co2e(np.where(credit_soil, thin * self.soil.on_site, 0.0) - (1.0 - s.f_emit) * eroded_c)
+        out["imported"] = co2e(np.where(credit_soil, thin * self.soil.imported, 0.0))
         out["biochar"] = np.broadcast_to(self.biochar[:, None], (n, k)).copy()
         out["erosion"] = -co2e(s.f_emit * eroded_c)
         out["works"] = np.broadcast_to(self.works[:, None], (n, k)).copy()
         return out
+
+    def _substrate_cm(self) -> Array:
+        """Substrate depth under the option [cm]: the parcel's plus what the option adds."""
+        regrading_add = self.regrading["substrate_add_cm"].to_numpy(dtype=float) \
+            if "substrate_add_cm" in self.regrading.columns else np.zeros(len(self.regrading))
+        return (self.parcels["soil_depth_cm"].to_numpy(dtype=float)[self.cand.parcel]
+                + np.nan_to_num(regrading_add)[self.cand.regrading]
+                + self.amendments["depth_add_cm"].to_numpy(dtype=float)[self.cand.amendment])
 
     def table(self, costs: Any, earthwork: Array, region: pd.Series, buffer: pd.DataFrame | None) -> OptionTable:
         """The OptionTable with every column at the horizon and the report year."""

@@ -199,12 +199,42 @@ def _heading(result: PlanResult) -> list[str]:
 
 
 def _pool_table(summary: dict[str, Any], horizon: int) -> list[str]:
-    """Carbon by pool at 2030 (when the option table has it) and at the horizon, with the net."""
-    lines = ["| year | " + " | ".join(POOLS) + " | net |", "|---|" + "---:|" * (len(POOLS) + 1)]
-    for year, pools, net in ((2030, summary.get("carbon_2030_by_pool"), summary["carbon_2030_tco2e"]),
-                             (horizon, summary["carbon_by_pool"], summary["carbon_tco2e"])):
+    """Carbon by pool at 2030 (when the option table has it) and at the horizon, with the credited
+    total; pools the accounting policy does not count are marked."""
+    counted = summary.get("counted_pools") or [p for p in POOLS if p not in ("imported", "biochar")]
+    names = [p if p in counted or p == "buffer" else f"{p} (not counted)" for p in POOLS]
+    lines = ["| year | " + " | ".join(names) + " | credited |", "|---|" + "---:|" * (len(POOLS) + 1)]
+    for year, pools, credited in ((2030, summary.get("carbon_2030_by_pool"), summary.get("credited_2030_tco2e")),
+                                  (horizon, summary["carbon_by_pool"], summary["credited_tco2e"])):
         if pools is not None:
-            lines.append(f"| {year} | " + " | ".join(_fmt(pools[p]) for p in POOLS) + f" | {_fmt(net)} |")
+            total = _fmt(credited) if credited is not None else "-"
+            lines.append(f"| {year} | " + " | ".join(_fmt(pools[p]) for p in POOLS) + f" | {total} |")
+    return lines
+
+
+def _accounting_lines(summary: dict[str, Any]) -> list[str]:
+    """The accounting policy in force, what the words mean, and what a verifier may refuse."""
+    policy = summary.get("accounting")
+    if not policy:
+        return []
+    from estimators.accounting import AccountingPolicy
+    from optimizer.accounting import describe
+
+    rows = describe(AccountingPolicy(**policy))
+    lines = ["## Accounting policy", "",
+             "Credited carbon is what a verifier would accept: pools stay separate, carbon brought from "
+             "off site is not a removal, works emissions are counted, and a reversal buffer is withheld "
+             "(credited = net - buffer). The optimiser maximises credited carbon. Settings marked "
+             "**changed** depart from the conservative defaults (data/accounting.csv):", "",
+             "| setting | value | |", "|---|---|---|"]
+    lines += [f"| {k} | {v} | {'**changed**' if changed else 'default'} |" for k, v, changed in rows]
+    lines += ["", "*Additional* means above the modelled natural recovery of each parcel. Where the law "
+              "already requires reclamation (土地复垦), that legally required reclamation may be the "
+              "crediting baseline instead, and the additional carbon is then smaller. A verifier may "
+              "refuse soil carbon that is not measured (SOC is optional in VM0047 and often left out of "
+              "CCER forestry), any imported carbon (sludge, compost, topsoil), biochar outside its own "
+              "methodology (VM0044), and vegetation carbon on sprayed rock walls; mine land registered as "
+              "industrial or mining land is excluded from CCER-14-001-V01.", ""]
     return lines
 
 
@@ -241,13 +271,28 @@ def _locked_out(result: PlanResult, frame: pd.DataFrame) -> list[str]:
 
 
 def _imported_text(summary: dict[str, Any]) -> list[str]:
-    """A note on carbon brought in with sludge, compost and biochar (part of the soil pool)."""
-    imported = summary.get("imported_tco2e")
-    if not imported:
-        return []
-    return [f"The soil pool includes what remains of {_fmt(imported)} t CO2e of carbon applied with sludge, "
-            "compost or biochar: brought to the site rather than drawn from the air there. A strict "
-            "additionality claim should check how that material would otherwise have been used.", ""]
+    """A note on carbon brought in with sludge, compost and imported topsoil, and on biochar."""
+    applied = summary.get("imported_applied_tco2e")
+    pools = summary["carbon_by_pool"]
+    lines = []
+    if applied:
+        lines.append(f"Carbon brought in with sludge, compost or imported topsoil: {_fmt(applied)} t CO2e applied; "
+                     f"the imported pool ({_fmt(pools.get('imported', 0.0))} t CO2e) is what remains of it at the "
+                     "horizon less the moved topsoil's own stock. It is tracked as its own RothC component and "
+                     + ("credited (imported_carbon = include)." if "imported" in (summary.get("counted_pools") or [])
+                        else "not credited."))
+    if pools.get("biochar"):
+        lines.append(f"Biochar holds {_fmt(pools['biochar'])} t CO2e for 100 years (mass x Fc x Fperm, IPCC 2019 / "
+                     "Woolf et al. 2021), "
+                     + ("credited (biochar = credit)." if "biochar" in (summary.get("counted_pools") or [])
+                        else "not credited."))
+    if summary.get("soil_stable_tco2e") is not None:
+        lines.append(f"Of the on-site soil gain, {_fmt(summary['soil_stable_tco2e'])} t CO2e is stable carbon "
+                     "(RothC HUM + IOM), the lasting part of the sink.")
+    if summary.get("erosion_extrapolated_parcels"):
+        lines.append(f"{summary['erosion_extrapolated_parcels']} parcel(s) have slopes beyond the data behind the "
+                     "soil-loss steepness equation (extrapolated; erosion_extrapolated in plan.csv).")
+    return [*lines, ""] if lines else []
 
 
 def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
@@ -265,13 +310,15 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"{summary['n_parcels']} parcels ({summary['area_ha']:,.1f} ha); {summary['n_options']} parcel x option rows, "
         f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {summary['n_variables']} kept "
         "after dropping dominated options.", "",
+        *_accounting_lines(summary),
         "## Carbon (t CO2e)", "",
-        "| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
-        f"| {horizon} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
-        f"{_fmt(summary['additional_tco2e'])} |",
-        *([f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |"]
+        "| year | credited | net before the buffer | baseline (modelled natural recovery) | "
+        "additional (above modelled natural recovery) |", "|---|---:|---:|---:|---:|",
+        f"| {horizon} | {_fmt(summary['credited_tco2e'])} | {_fmt(summary['carbon_tco2e'])} | "
+        f"{_fmt(summary['baseline_tco2e'])} | {_fmt(summary['additional_tco2e'])} |",
+        *([f"| 2030 | {_fmt(summary['credited_2030_tco2e'] or 0.0)} | {_fmt(summary['carbon_2030_tco2e'])} | | |"]
           if summary["carbon_2030_tco2e"] is not None else []), "",
-        "By pool (erosion and works are emissions):", "", *_pool_table(summary, horizon), "",
+        "By pool (erosion, works and buffer are emissions or deductions):", "", *_pool_table(summary, horizon), "",
         *_imported_text(summary),
         "## Cost", "",
         f"- capital {cny(summary['capital_cny'])}, maintenance within the horizon {cny(summary['maintenance_cny'])}, "

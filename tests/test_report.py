@@ -24,6 +24,7 @@ def solved(seed=4, pools_2030=False):
     if pools_2030:  # per-pool 2030 columns as estimators.options writes them (they add up to the net)
         for p in POOLS:
             t.rows[f"{p}_tco2e_ha_2030"] = t.rows[f"{p}_tco2e_ha"] * t.rows["tco2e_ha_2030"] / t.rows["net_tco2e_ha"]
+        t.rows["credited_tco2e_ha_2030"] = t.rows[[f"{p}_tco2e_ha_2030" for p in POOLS]].sum(axis=1)
     t.parcels.loc["P0002", "status"] = "lock_out"
     t.parcels.loc["P0005", "status"] = "lock_in"
     cost = (t.rows["area_ha"] * t.rows["cost_cny_ha"]).sum() / 8
@@ -89,8 +90,9 @@ def test_report_md_names_choices_totals_and_assumptions(tmp_path):
                  "| CNY per additional t |"):
         assert text in md
     # the option table has no per-pool 2030 columns: only the horizon row of the pool table
-    assert "| year | tree | shrub | grass | soil | erosion | works | net |" in md
-    assert not any(line.startswith("| 2030 | ") and line.count("|") == 9 for line in md.splitlines())
+    assert ("| year | tree | shrub | grass | soil | imported (not counted) | biochar (not counted) | erosion | works "
+            "| buffer | credited |") in md
+    assert not any(line.startswith("| 2030 | ") and line.count("|") == 12 for line in md.splitlines())
     # CNY per additional t of each chosen option = its cost / its additional carbon
     frame = pd.read_csv(tmp_path / "out" / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
     g = frame.groupby("option_id")[["cost_cny", "additional_tco2e"]].sum()
@@ -109,10 +111,10 @@ def test_pools_at_2030_and_the_horizon(tmp_path):
     for pool in POOLS:  # plan.csv keeps 4 decimals
         total = frame[f"{pool}_2030_tco2e"].sum()
         assert on_disk["carbon_2030_by_pool"][pool] == pytest.approx(total, rel=1e-6, abs=0.01)
-    assert sum(on_disk["carbon_2030_by_pool"].values()) == pytest.approx(on_disk["carbon_2030_tco2e"], rel=1e-6)
+    assert sum(on_disk["carbon_2030_by_pool"].values()) == pytest.approx(on_disk["credited_2030_tco2e"], rel=1e-6)
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    for year, pools, net in ((2030, on_disk["carbon_2030_by_pool"], on_disk["carbon_2030_tco2e"]),
-                             (2060, on_disk["carbon_by_pool"], on_disk["carbon_tco2e"])):
+    for year, pools, net in ((2030, on_disk["carbon_2030_by_pool"], on_disk["credited_2030_tco2e"]),
+                             (2060, on_disk["carbon_by_pool"], on_disk["credited_tco2e"])):
         row = f"| {year} | " + " | ".join(f"{pools[p]:,.0f}" for p in POOLS) + f" | {net:,.0f} |"
         assert row in md
     # without the 2030 pool columns summary.json says so with null, and plan.csv leaves them blank
