@@ -123,6 +123,9 @@ def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, grow: Any, product
     rate = amendments["rate_t_ha"].to_numpy(dtype=float)[cand.amendment]
     imported0 = (depth_add >= TOPSOIL_DEPTH_CM) & ~np.isnan(topsoil_soc)
     topsoil_bd = np.divide(rate, depth_add * 100.0, out=np.ones_like(rate), where=depth_add > 0)
+    cap = float(region["soc_ref_t_ha"]) if policy.soc_cap == "ipcc_reference" else np.inf
+    # a topsoil stripped in the region holds at most the region's reference stock
+    topsoil_soc = np.minimum(topsoil_soc, cap / (topsoil_bd * TOPSOIL_DEPTH_CM * 0.1))
     soc_top = np.where(imported0, topsoil_soc, soc)
     soc0 = stock_from_concentration(soc_top, np.where(imported0, topsoil_bd, bd), TOPSOIL_DEPTH_CM)
     sub0 = stock_from_concentration(soc, bd, 100.0 - TOPSOIL_DEPTH_CM)
@@ -132,7 +135,6 @@ def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, grow: Any, product
     covered = (curves.cover_mid >= settings.rothc_cover_threshold)[cand.mix]
     carbon_in = amendments["carbon_input_t_c_ha"].to_numpy(dtype=float)[cand.amendment]
     fym = np.where(amendments["input_pool"].astype(str).to_numpy()[cand.amendment] == "fym", carbon_in, 0.0)
-    cap = float(region["soc_ref_t_ha"]) if policy.soc_cap == "ipcc_reference" else np.inf
     month = climate.sort_values("month")
     traj = soil_carbon_trajectory(
         soc0, parcels["clay_pct"].to_numpy(dtype=float)[cand.parcel], plant, ratio,

@@ -25,8 +25,8 @@ Conventions of ``soil_carbon_trajectory`` (documented assumptions, see reference
 * Saturation: with a cap (the IPCC reference stock of the climate zone), the 0-30 cm gain is
   limited by ``saturating_gain``, on-site carbon first.
 * 30-100 cm: the initial stock is the spoil's concentration over 70 cm (homogeneous dump
-  material) and is held constant; it gains ``deep_layer``: a share of the plant-derived 0-30 cm
-  gain that is 0 in young soils (< 15 yr) and rises to 0.3 (Shi et al. 2013).
+  material) and is held constant; it gains ``deep_layer``: 0.3 (Shi et al. 2013) of what the
+  plant-derived 0-30 cm carbon gains after the soil's first 15 years (none before).
 
 Speed: RothC is linear in carbon for a fixed sequence of modifiers.  Rows are grouped by
 (clay rounded to ``clay_resolution``, cover sequence); for each group and year the twelve
@@ -67,7 +67,6 @@ __all__ = [
     "saturating_gain",
     "DEEP_FRACTION",
     "DEEP_START_YR",
-    "DEEP_RAMP_YR",
     "SPOIL_INERT_FRACTION",
 ]
 
@@ -82,8 +81,6 @@ DEEP_FRACTION = 0.3
 #: Years after the works without any deep gain [yr] (reclaimed dumps at 10-15 yr: effects only in
 #: 0-20 cm, Li Junchao et al. 2014 Heidaigou; Zhang et al. 2020 Pingshuo).
 DEEP_START_YR = 15.0
-#: Years over which the deep share then rises to DEEP_FRACTION [yr] (assumption).
-DEEP_RAMP_YR = 15.0
 #: Shape n of ``saturating_gain`` [-] (assumption: keeps gains near-linear far below the reference
 #: stock, halves the rate at about 0.6 of the room).
 SATURATION_SHAPE = 2.0
@@ -246,33 +243,34 @@ def initial_pools(soc_t_ha: ArrayLike, clay_pct: ArrayLike,
 
 
 def deep_layer(plant_gain: ArrayLike, fraction: ArrayLike = DEEP_FRACTION,
-               start_yr: float = DEEP_START_YR, ramp_yr: float = DEEP_RAMP_YR) -> Array:
+               start_yr: float = DEEP_START_YR) -> Array:
     """Carbon gained in 30-100 cm as a share of the 0-30 cm gain from roots and litter.
 
-    ``G_sub(t) = f w(t) max(G_plant(t), 0)``, ``w(t) = clip((t - t_start) / t_ramp, 0, 1)``:
-    nothing detectable below 30 cm in young reclaimed soils (10-15 yr: Li Junchao et al. 2014,
-    Heidaigou; Zhang et al. 2020, Pingshuo), then a share rising to ``f`` (about 0.3 after
-    afforestation: Shi et al. 2013, For. Ecol. Manage. 296:53, reference accounting.md section
-    3.1).  Surface-applied amendments and biochar do not drive it.
+    ``G_sub(t) = f max(G_plant(t) - G_plant(t_start), 0)`` for t >= t_start, 0 before: nothing
+    detectable below 30 cm in young reclaimed soils (10-15 yr: Li Junchao et al. 2014, Heidaigou;
+    Zhang et al. 2020, Pingshuo), then a share f (about 0.3 after afforestation: Shi et al. 2013,
+    For. Ecol. Manage. 296:53, reference accounting.md section 3.1) of what the topsoil gains from
+    then on.  Surface-applied amendments and biochar do not drive it.
 
     Parameters
     ----------
     plant_gain : array_like [t C/ha], shape ``(..., Y+1)``
         0-30 cm carbon derived from plant litter and roots since the works, by year (year 0 first).
     fraction : array_like [-]
-        Mature ratio of the 30-100 cm gain to the 0-30 cm gain.
-    start_yr, ramp_yr : float [yr]
-        Years without deep gain, then years over which the ratio rises to ``fraction``.
+        Ratio of the 30-100 cm gain to the 0-30 cm gain once the soil is no longer young.
+    start_yr : float [yr]
+        Years without deep gain.
 
     Returns
     -------
     ndarray [t C/ha], same shape (the gain, not the stock)
     """
-    gain = np.maximum(_f(plant_gain), 0.0)
-    t = np.arange(gain.shape[-1], dtype=float)
-    weight = np.clip((t - start_yr) / max(ramp_yr, 1e-9), 0.0, 1.0)
+    gain = _f(plant_gain)
+    start = int(min(max(np.ceil(start_yr), 0), gain.shape[-1] - 1))
+    after = np.maximum(gain - gain[..., start:start + 1], 0.0)
+    after[..., :start] = 0.0
     frac = _f(fraction)
-    return (frac[..., None] if frac.ndim else frac) * weight * gain
+    return (frac[..., None] if frac.ndim else frac) * after
 
 
 def saturating_gain(gain: ArrayLike, capacity: ArrayLike, shape: float = SATURATION_SHAPE) -> Array:
@@ -388,7 +386,7 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
                            input_month_weights: ArrayLike | None = None,
                            amendment_month: int = 4, clay_resolution: float = 1.0,
                            deep_fraction: ArrayLike = DEEP_FRACTION,
-                           deep_start_yr: float = DEEP_START_YR, deep_ramp_yr: float = DEEP_RAMP_YR,
+                           deep_start_yr: float = DEEP_START_YR,
                            inert_fraction: ArrayLike = SPOIL_INERT_FRACTION,
                            initial_imported: ArrayLike = False,
                            soc_cap_t_ha: ArrayLike = np.inf) -> SoilTrajectory:
@@ -430,7 +428,7 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         Month (1-12) amendments are applied.
     clay_resolution : float [%]
         Clay is rounded to this step to share year maps between rows.
-    deep_fraction, deep_start_yr, deep_ramp_yr : see ``deep_layer``.
+    deep_fraction, deep_start_yr : see ``deep_layer``.
     inert_fraction : array_like [-], see ``initial_pools``.
     initial_imported : array_like [bool], ``(n,)``
         The starting 0-30 cm stock was brought in (imported topsoil): it counts as imported.
@@ -473,12 +471,12 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
                                         None if fym_y is None else fym_y[rows], fym1[rows],
                                         (char * (1.0 - perm))[rows], _GroupMaps(*(m[g] for m in maps)))
     return _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
-                          deep_fraction, deep_start_yr, deep_ramp_yr)
+                          deep_fraction, deep_start_yr)
 
 
 def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArray[np.bool_], cap: Array,
                    soc0: Array, depth_cm: float, subsoil0: ArrayLike | None, deep_fraction: ArrayLike,
-                   deep_start_yr: float, deep_ramp_yr: float) -> SoilTrajectory:
+                   deep_start_yr: float) -> SoilTrajectory:
     """Stocks from the RothC components: split on-site / imported, saturate, add the deep layer."""
     n = comp.shape[0]
     start = comp[:, :, 0, 0] + iom[:, None]  # starting stock incl. its inert carbon
@@ -498,5 +496,5 @@ def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArra
     plant = raw_plant * np.clip(damp, 0.0, 1.0)
     stable = np.where(imported0[:, None], 0.0, comp[:, :, 0, 1] + iom[:, None]) + comp[:, :, 1, 1] * np.clip(damp, 0, 1)
     sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0 is None else np.broadcast_to(_f(subsoil0), (n,))
-    sub = sub0[:, None] + deep_layer(plant, deep_fraction, deep_start_yr, deep_ramp_yr)
+    sub = sub0[:, None] + deep_layer(plant, deep_fraction, deep_start_yr)
     return SoilTrajectory(on_site + imported, sub, imported, stable, plant)

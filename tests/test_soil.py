@@ -157,7 +157,7 @@ def test_rows_are_grouped_but_independent():
 
 
 def test_deep_layer_by_hand():
-    gain = np.array([0.0, 10.0, 10.0, -5.0, 8.0])
-    out = soil.deep_layer(gain, fraction=0.5, start_yr=1.0, ramp_yr=2.0)
-    # weight clip((t - 1) / 2, 0, 1) = 0, 0, 0.5, 1, 1; losses give nothing
-    assert out.tolist() == pytest.approx([0.0, 0.0, 0.5 * 0.5 * 10, 0.0, 0.5 * 8.0])
+    gain = np.array([0.0, 4.0, 10.0, 3.0, 8.0])
+    out = soil.deep_layer(gain, fraction=0.5, start_yr=1.0)
+    # half of what the topsoil gains after year 1 (4.0), nothing before, never a loss
+    assert out.tolist() == pytest.approx([0.0, 0.0, 0.5 * 6.0, 0.0, 0.5 * 4.0])
