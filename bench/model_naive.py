@@ -13,7 +13,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from estimators.table import LAYERS, OptionTable
-from optimizer.candidates import filter_rows
+from optimizer.candidates import carbon_column, filter_rows
 from optimizer.settings import PlanSettings
 
 
@@ -22,6 +22,7 @@ def build_model_naive(table: OptionTable, settings: PlanSettings) -> pyo.Concret
     keep, _ = filter_rows(table, settings)
     frame = table.rows.iloc[np.flatnonzero(keep)]
     mix_species = table.mix_species
+    column = carbon_column(table)  # credited carbon where the table has it
     m = pyo.ConcreteModel()
     m.x = pyo.Var(range(len(frame)), within=pyo.Binary)
     by_parcel: dict[str, list[int]] = {}
@@ -30,7 +31,7 @@ def build_model_naive(table: OptionTable, settings: PlanSettings) -> pyo.Concret
     species: dict[str, dict[int, float]] = {}
     for i, row in enumerate(frame.itertuples(index=False)):
         by_parcel.setdefault(row.parcel_id, []).append(i)
-        carbon[i] = row.area_ha * row.net_tco2e_ha
+        carbon[i] = row.area_ha * getattr(row, column)
         cost[i] = row.area_ha * row.cost_cny_ha
         sediment[i] = row.area_ha * row.erosion_t_ha_yr
         for lay in LAYERS:

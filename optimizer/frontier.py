@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from estimators.table import OptionTable
-from optimizer.candidates import Candidates, select
+from optimizer.candidates import Candidates, carbon_column, select
 from optimizer.coupling import coupling_rows
 from optimizer.csvio import write_folder_atomic
 from optimizer.diagnose import precheck
@@ -122,7 +122,7 @@ def _plan_of(table: OptionTable, rows: np.ndarray) -> _Plan:
     def tot(col: str) -> float:
         return float((area * chosen[col].to_numpy(dtype=float)).sum())
 
-    return _Plan(rows, tot("cost_cny_ha"), tot("net_tco2e_ha"), tot("additional_tco2e_ha"))
+    return _Plan(rows, tot("cost_cny_ha"), tot(carbon_column(table)), tot("additional_tco2e_ha"))
 
 
 class _Sweep:
