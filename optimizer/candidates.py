@@ -78,7 +78,7 @@ def _parcel_column(table: OptionTable, column: str, default: str = "") -> np.nda
     return table.parcels[column].fillna(default).astype(str).str.strip().to_numpy(dtype=object)
 
 
-def lock_mask(table: OptionTable, codes: np.ndarray) -> np.ndarray:
+def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.ndarray:
     """Rows allowed by the parcel's status and forced option.
 
     lock_out: only natural recovery; lock_in: anything but natural recovery; forced option:
@@ -91,9 +91,10 @@ def lock_mask(table: OptionTable, codes: np.ndarray) -> np.ndarray:
     if bad.size:
         i = bad[0]
         raise InputError.at("parcels.csv", f"parcel {ids[i]}: status '{status[i]}' is not one of "
-                            "lock_in, lock_out or blank", i + 2, "status")
+                            "lock_in, lock_out or blank", i + line, "status")
     option = table.rows["option_id"].to_numpy(dtype=object)
     is_natural = option == NATURAL
+    line = row_offset + 2  # spreadsheet row of the table's first parcel
     row_status, row_forced = status[codes], forced[codes]
     ok = np.ones(len(option), dtype=bool)
     ok &= ~((row_status == "lock_out") & ~is_natural)
@@ -107,12 +108,12 @@ def lock_mask(table: OptionTable, codes: np.ndarray) -> np.ndarray:
     if missing.size:
         i = missing[0]
         raise InputError.at("parcels.csv", f"parcel {ids[i]}: forced option '{forced[i]}' is not an "
-                            "option of this parcel (unknown id or not suitable there)", i + 2, "forced_option")
+                            "option of this parcel (unknown id or not suitable there)", i + line, "forced_option")
     conflict = np.flatnonzero((status == "lock_out") & (forced != "") & (forced != NATURAL))
     if conflict.size:
         i = conflict[0]
         raise InputError.at("parcels.csv", f"parcel {ids[i]} is lock_out (natural recovery only) but "
-                            f"forced to take '{forced[i]}'", i + 2, "forced_option")
+                            f"forced to take '{forced[i]}'", i + line, "forced_option")
     return ok
 
 
@@ -164,10 +165,10 @@ def explain_empty_parcels(table: OptionTable, codes: np.ndarray, allowed: np.nda
                    "that reduce erosion (regrading, terraces) for these parcels")
 
 
-def filter_rows(table: OptionTable, settings: PlanSettings) -> tuple[np.ndarray, np.ndarray]:
+def filter_rows(table: OptionTable, settings: PlanSettings, row_offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row mask after locks, forced options and the erosion tolerance, plus parcel codes."""
     codes = parcel_codes(table)
-    allowed = lock_mask(table, codes)
+    allowed = lock_mask(table, codes, row_offset)
     tol = tolerance_of(table, settings)
     erosion = table.rows["erosion_t_ha_yr"].to_numpy(dtype=float)
     ok = erosion <= tol[codes] * (1 + EPS) + EPS
@@ -186,12 +187,15 @@ def filter_rows(table: OptionTable, settings: PlanSettings) -> tuple[np.ndarray,
     return keep, codes
 
 
-def dominated(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int = 4_000_000) -> np.ndarray:
+def dominated(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int = 4_000_000,
+              strict_cols: int | None = None) -> np.ndarray:
     """Rows dominated within their parcel; ``crit`` columns are all "higher is better".
 
     Row j is dominated when some other row i of the same parcel has crit[i] >= crit[j] in every
     column and is either strictly better in one column or an identical earlier row (so exactly
     one of a set of identical rows is kept). ``parcel`` must be sorted (rows contiguous).
+    ``strict_cols``: only the first that many columns count for "strictly better" (the others
+    must be >=); used by the chunked selection's first pass (``prune_superset``).
     Pairwise comparison on a (parcels x K x K) grid per group of parcels with the same option
     count K (no padding to the largest count), processed in chunks of parcels.
     """
@@ -208,21 +212,25 @@ def dominated(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int = 4_000_000
         step = max(1, chunk_cells // (k * k))
         for lo in range(0, first.size, step):
             idx = first[lo:lo + step, None] + np.arange(k)[None, :]  # (parcels, k) row positions
-            out[idx] = _dominated_block(crit[idx])
+            out[idx] = _dominated_block(crit[idx], strict_cols)
     return out
 
 
-def _dominated_block(block: np.ndarray) -> np.ndarray:
+def _dominated_block(block: np.ndarray, strict_cols: int | None = None) -> np.ndarray:
     """``dominated`` for a (parcels, k, m) block of parcels with k rows each -> (parcels, k)."""
-    k = block.shape[1]
+    k, m = block.shape[1], block.shape[2]
+    strict = m if strict_cols is None else strict_cols
     earlier = np.tri(k, k, -1, dtype=bool).T  # earlier[i, j] = i < j
     ge = np.ones((block.shape[0], k, k), dtype=bool)
     gt = np.zeros_like(ge)
-    for c in range(block.shape[2]):
+    eq = np.ones_like(ge)
+    for c in range(m):
         a, b = block[:, :, None, c], block[:, None, :, c]  # a: dominator i, b: row j
         ge &= a >= b
-        gt |= a > b
-    return (ge & (gt | earlier[None])).any(axis=1)
+        eq &= a == b
+        if c < strict:
+            gt |= a > b
+    return (ge & (gt | (eq & earlier[None]))).any(axis=1)
 
 
 def per_parcel(values: np.ndarray, parcel: np.ndarray, n: int, how: str) -> np.ndarray:
@@ -247,36 +255,62 @@ def species_areas(table: OptionTable, rows: np.ndarray, area: np.ndarray) -> dic
     return {str(s): area * shares[:, j] for j, s in enumerate(ms.columns) if shares[:, j].any()}
 
 
-def active_rows(c: Candidates, settings: PlanSettings) -> dict[str, bool]:
+@dataclass
+class Extremes:
+    """Per-parcel largest and smallest value of each row quantity over the allowed rows
+    (before dominance pruning): what ``active_rows`` needs. Keys: cost, sediment, carbon,
+    layer:<layer>, species:<species>."""
+
+    hi: dict[str, np.ndarray]
+    lo: dict[str, np.ndarray]
+
+
+def _quantities(c: Candidates) -> dict[str, np.ndarray]:
+    out = {"cost": c.cost, "sediment": c.sediment, "carbon": c.carbon}
+    out.update({f"layer:{k}": v for k, v in c.layer_area.items()})
+    out.update({f"species:{k}": v for k, v in c.species_area.items()})
+    return out
+
+
+def extremes(c: Candidates) -> Extremes:
+    """Per-parcel max and min of every row quantity of ``c``."""
+    n = c.n_parcels
+    q = _quantities(c)
+    return Extremes({k: per_parcel(v, c.parcel, n, "max") for k, v in q.items()},
+                    {k: per_parcel(v, c.parcel, n, "min") for k, v in q.items()})
+
+
+def active_rows(c: Candidates, settings: PlanSettings, ext: Extremes | None = None) -> dict[str, bool]:
     """Which coupling rows can bind, given the per-parcel best and worst candidate.
 
     A row that every plan satisfies (e.g. a budget above the dearest plan) is left out of the
-    model and out of the dominance test. Infeasible ones stay active (diagnosed later).
+    model and out of the dominance test. Infeasible ones stay active (diagnosed later). ``ext``:
+    the per-parcel extremes when ``c`` is already pruned (chunked selection).
     """
-    n = c.n_parcels
+    ext = extremes(c) if ext is None else ext
     total = c.total_area
 
-    def hi(v: np.ndarray) -> float:
-        return float(per_parcel(v, c.parcel, n, "max").sum())
+    def hi(key: str) -> float:
+        return float(ext.hi[key].sum())
 
-    def lo(v: np.ndarray) -> float:
-        return float(per_parcel(v, c.parcel, n, "min").sum())
+    def lo(key: str) -> float:
+        return float(ext.lo[key].sum())
 
     act = {}
     if settings.budget_cny is not None:
-        act["budget"] = bool(hi(c.cost) > settings.budget_cny * (1 + EPS))
+        act["budget"] = bool(hi("cost") > settings.budget_cny * (1 + EPS))
     if settings.max_sediment_t_yr is not None:
-        act["sediment"] = bool(hi(c.sediment) > settings.max_sediment_t_yr * (1 + EPS))
+        act["sediment"] = bool(hi("sediment") > settings.max_sediment_t_yr * (1 + EPS))
     if settings.target_tco2e is not None:
-        act["target"] = bool(lo(c.carbon) < settings.target_tco2e)
+        act["target"] = bool(lo("carbon") < settings.target_tco2e)
     for layer, share in dict(settings.min_area_share).items():
-        act[f"min_share_{layer}"] = bool(lo(c.layer_area[layer]) < share * total * (1 - EPS))
+        act[f"min_share_{layer}"] = bool(lo(f"layer:{layer}") < share * total * (1 - EPS))
     for layer, share in dict(settings.max_area_share).items():
-        act[f"max_share_{layer}"] = bool(hi(c.layer_area[layer]) > share * total * (1 + EPS))
+        act[f"max_share_{layer}"] = bool(hi(f"layer:{layer}") > share * total * (1 + EPS))
     if settings.max_species_area_share is not None:
         cap = settings.max_species_area_share * total
-        for sp, area in c.species_area.items():
-            act[f"max_share_{sp}"] = bool(hi(area) > cap * (1 + EPS))
+        for sp in c.species_area:
+            act[f"max_share_{sp}"] = bool(hi(f"species:{sp}") > cap * (1 + EPS))
     return act
 
 
@@ -306,13 +340,13 @@ def subset(c: Candidates, keep: np.ndarray) -> Candidates:
         active=c.active, n_filtered=c.n_filtered)
 
 
-def select(table: OptionTable, settings: PlanSettings) -> Candidates:
-    """Filter the option table, find the coupling rows that can bind, drop dominated options.
+def candidate_arrays(table: OptionTable, settings: PlanSettings, *, row_offset: int = 0) -> Candidates:
+    """Filtered rows of ``table`` as arrays (parcel order, then table order), no pruning yet.
 
-    Raises InputError (unknown forced option or status) or RunError (a parcel left with no
-    option, e.g. no option meets its erosion tolerance).
+    ``row_offset``: the position of the table's first parcel in the project (for error messages
+    of a chunk). Species areas are there for every species of a used mix when a species cap is set.
     """
-    keep, codes = filter_rows(table, settings)
+    keep, codes = filter_rows(table, settings, row_offset=row_offset)
     rows = np.flatnonzero(keep)
     order = np.lexsort((rows, codes[rows]))  # parcel order, then table order
     rows = rows[order]
@@ -324,17 +358,54 @@ def select(table: OptionTable, settings: PlanSettings) -> Candidates:
 
     parcel_area = table.parcels["area_ha"].to_numpy(dtype=float) if "area_ha" in table.parcels else \
         per_parcel(area, codes[rows], len(table.parcels), "max")
-    c = Candidates(
+    return Candidates(
         rows=rows, parcel=codes[rows], parcel_ids=table.parcels.index.to_numpy(dtype=object),
         parcel_area=parcel_area, carbon=area * col(carbon_column(table)), cost=area * col("cost_cny_ha"),
         sediment=area * col("erosion_t_ha_yr"),
         layer_area={layer: area * col(f"{layer}_share") for layer in LAYERS},
         species_area=species_areas(table, rows, area) if settings.max_species_area_share is not None else {},
         n_filtered=int(rows.size))
-    c.active = active_rows(c, settings)
+
+
+def finish(c: Candidates, settings: PlanSettings, ext: Extremes | None = None) -> Candidates:
+    """Active coupling rows (from ``ext``, default the extremes of ``c``), then dominance."""
+    c.active = active_rows(c, settings, ext)
     c.species_area = {k: v for k, v in c.species_area.items() if c.active.get(f"max_share_{k}")}
     if settings.prune_dominated:
         drop = dominated(c.parcel, criteria(c, settings))
         c = subset(c, ~drop)
         log.info("dominance pruning kept %d of %d options", c.rows.size, c.n_filtered)
     return c
+
+
+def prune_superset(c: Candidates, settings: PlanSettings) -> Candidates:
+    """First pass of a chunked selection, before the active rows are known: drop rows that
+    ``finish`` would drop whatever rows turn out active.
+
+    Row j goes when a row i of its parcel is >= on carbon, -cost and every coupling row the
+    settings could make active, and strictly better on carbon or cost (or identical everywhere
+    and earlier). That implies dominance on any active subset, so every row ``finish`` keeps on
+    the full set survives; and ``finish`` on the survivors removes exactly the others (its
+    dominance is a strict partial order: a removed row has an undominated dominator, kept here).
+    """
+    if not settings.prune_dominated:
+        return c
+    cols = [c.carbon, -c.cost]
+    if settings.max_sediment_t_yr is not None:
+        cols.append(-c.sediment)
+    for layer in LAYERS:
+        if layer in dict(settings.min_area_share):
+            cols.append(c.layer_area[layer])
+        if layer in dict(settings.max_area_share):
+            cols.append(-c.layer_area[layer])
+    cols += [-area for area in c.species_area.values()]
+    return subset(c, ~dominated(c.parcel, np.column_stack(cols), strict_cols=2))
+
+
+def select(table: OptionTable, settings: PlanSettings) -> Candidates:
+    """Filter the option table, find the coupling rows that can bind, drop dominated options.
+
+    Raises InputError (unknown forced option or status) or RunError (a parcel left with no
+    option, e.g. no option meets its erosion tolerance).
+    """
+    return finish(candidate_arrays(table, settings), settings)

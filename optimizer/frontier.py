@@ -177,7 +177,13 @@ def _marginals(points: list[FrontierPoint]) -> None:
             cur.marginal_cny_per_tco2e = (cur.cost_cny - prev.cost_cny) / d_carbon
 
 
-def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> FrontierResult:
+def frontier_settings(settings: PlanSettings) -> PlanSettings:
+    """The settings every frontier solve shares: no budget (it is swept), max-carbon."""
+    return settings.with_(budget_cny=None, objective="max-carbon")
+
+
+def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
+             candidates: Candidates | None = None) -> FrontierResult:
     """Sweep the budget from the cheapest plan's cost to the max-carbon plan's cost.
 
     Parameters
@@ -186,6 +192,8 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
     settings : plan settings; every constraint is kept except the budget, which is swept; the
         objective is max-carbon (a carbon target, if any, stays as a constraint)
     points : number of budgets, >= 2, evenly spaced and including both ends
+    candidates : the selection for ``frontier_settings(settings)`` when it was made already (the
+        chunked estimate, ``optimizer.chunks``); default ``select(table, ...)``
 
     Each solve goes through ``optimizer.planning.solve_candidates`` (Lagrangian presolve, a
     small model on the survivors, HiGHS warm-started) with one HiGHS object for the sweep; each
@@ -198,8 +206,8 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
     if int(points) < 2:
         raise InputError(f"--points must be at least 2 (got {points})")
     t0 = time.perf_counter()
-    base = settings.with_(budget_cny=None, objective="max-carbon")
-    cand = select(table, base)
+    base = frontier_settings(settings)
+    cand = select(table, base) if candidates is None else candidates
     precheck(table, cand, base)
     t_select = time.perf_counter() - t0
     sweep = _Sweep(cand)
@@ -227,7 +235,8 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8) -> Fro
     timings = {"estimate": estimate, "select": t_select, "presolve": sweep.presolve_s, "build": sweep.build_s,
                "solve": sweep.solve_s, "frontier": time.perf_counter() - t0, "write": None}
     return FrontierResult(out, cheap.cost, most.cost, most.carbon,
-                          int(settings.horizon_year or table.horizon_year), cand.n_parcels, len(table.rows),
+                          int(settings.horizon_year or table.horizon_year), cand.n_parcels,
+                          int(table.meta.get("n_option_rows", len(table.rows))),
                           int(cand.rows.size), sweep.solver.name, base, timings,
                           kept=sweep.kept[2:])
 

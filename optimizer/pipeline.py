@@ -57,30 +57,36 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
     table = build_option_table(project.parcels, project.catalogue, project.region, settings)
     if "erosion_tolerance_t_ha_yr" in project.parcels.columns:
         table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
-    table.meta.update(
-        project=project.name,
-        region=project.region,
-        estimate_s=time.perf_counter() - started,
-        timings_s={"estimate": time.perf_counter() - started},
-        assumptions=(list(project.assumptions) + list(project.catalogue.notes)
-                     + _catalogue_assumptions(project, table) + _accounting_assumptions(project)),
-    )
+    table.meta.update(estimate_meta(project, catalogue_assumptions(project, used_keys(table)),
+                                    time.perf_counter() - started))
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table
 
 
-def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
-    """Catalogue assumption lines ("<file> <key>: ...") about rows this option table uses.
+def estimate_meta(project: Project, catalogue_lines: list[str], seconds: float) -> dict[str, Any]:
+    """``OptionTable.meta`` entries of an estimate: project, region, seconds, assumptions."""
+    return {"project": project.name, "region": project.region, "estimate_s": seconds,
+            "timings_s": {"estimate": seconds},
+            "assumptions": (list(project.assumptions) + list(project.catalogue.notes) + catalogue_lines
+                            + _accounting_assumptions(project))}
+
+
+def used_keys(table: OptionTable) -> set[str]:
+    """Regrading, amendment, mix and species keys that rows of ``table`` use."""
+    mixes = table.rows["mix"].unique()
+    used_species = table.mix_species.columns[(table.mix_species.loc[mixes] > 0).any()]
+    return (set(table.rows["regrading"].unique()) | set(table.rows["amendment"].unique()) | set(mixes)
+            | {str(s) for s in used_species})
+
+
+def catalogue_assumptions(project: Project, used: set[str]) -> list[str]:
+    """Catalogue assumption lines ("<file> <key>: ...") about keys the option table uses (``used``).
 
     Lines about options or species that no row of the table uses are left out; lines about
     other tables (costs, regions, climate) are kept.
     """
     cat = project.catalogue
-    mixes = table.rows["mix"].unique()
-    used_species = table.mix_species.columns[(table.mix_species.loc[mixes] > 0).any()]
-    used = (set(table.rows["regrading"].unique()) | set(table.rows["amendment"].unique()) | set(mixes)
-            | set(used_species))
     known = (set(cat.regrading["regrading"]) | set(cat.amendments["amendment"]) | set(cat.mixes["mix"])
              | set(cat.species["species"]) | set(cat.regions["region"]))
     kept = []

@@ -164,14 +164,17 @@ def solve_candidates(cand: Candidates, settings: PlanSettings, *, solver: Solver
     return Solved(kept, model, tighten(sol, pre, settings), pre, build_s)
 
 
-def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = None) -> PlanResult:
+def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = None,
+         candidates: Candidates | None = None) -> PlanResult:
     """Choose one option per parcel for ``table`` under ``settings``.
 
-    Raises InputError for bad locks / forced options and RunError (exit 1) with a plain-words
-    explanation when no plan is possible or the solver fails.
+    ``candidates``: the selection when it was made already (the chunked estimate,
+    ``optimizer.chunks``); default ``select(table, settings)``. Raises InputError for bad locks /
+    forced options and RunError (exit 1) with a plain-words explanation when no plan is possible
+    or the solver fails.
     """
     t0 = time.perf_counter()
-    cand = select(table, settings)
+    cand = select(table, settings) if candidates is None else candidates
     precheck(table, cand, settings)
     t_select = time.perf_counter() - t0
     done = solve_candidates(cand, settings, solver=solver)

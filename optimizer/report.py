@@ -132,7 +132,7 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
         "horizon_year": result.horizon_year,
         "n_parcels": int(len(frame)),
-        "n_options": int(len(result.table.rows)),
+        "n_options": int(result.table.meta.get("n_option_rows", len(result.table.rows))),
         "n_variables": int(result.candidates.rows.size),
         "constraints": sorted(result.model._coupling),
         "presolve": result.presolve_summary(),

@@ -13,6 +13,8 @@ from estimators.table import LAYERS
 from optimizer.errors import InputError
 
 OBJECTIVES = ("max-carbon", "min-cost")
+#: parcels estimated at a time by default (optimizer.chunks; about 1.5 GB of estimate temporaries)
+CHUNK_SIZE = 5000
 
 
 @dataclass(frozen=True)

@@ -246,3 +246,28 @@ def test_folded_model_solves_the_same_problem(seed):
     assert np.array_equal(np.sort(b.rows), b.rows) and b.rows.size == 30
     assert model_size(folded)["variables"] < model_size(plain)["variables"]
     assert model_size(folded)["variables"] == max(1, int((np.bincount(sub.parcel)[sub.parcel] > 1).sum()))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_superset_pruning_then_finish_equals_select(seed):
+    """The chunked selection's two passes keep exactly the rows ``select`` keeps, whatever rows
+    turn out active (ties included: small integer criteria)."""
+    from optimizer.candidates import candidate_arrays, extremes, finish, prune_superset, select
+
+    rng = np.random.default_rng(seed)
+    table = make_option_table(40, 8, seed, tolerance=1e9)
+    rows = table.rows
+    for col in ("net_tco2e_ha", "cost_cny_ha", "erosion_t_ha_yr"):  # coarse values: many ties
+        rows[col] = np.round(rows[col] / rows[col].abs().max() * 4) * rows[col].abs().max() / 4
+    kw: dict = {"budget_cny": float(rng.uniform(1e5, 3e6)) if seed % 3 else None,
+                "max_sediment_t_yr": 50.0 if seed % 2 else None,
+                "min_area_share": {"tree": 0.2} if seed % 4 < 2 else {},
+                "max_area_share": {"grass": 0.4} if seed % 5 < 2 else {},
+                "max_species_area_share": 0.2 if seed % 3 == 0 else None}
+    s = PlanSettings(**kw)
+    direct = select(table, s)
+    c = candidate_arrays(table, s)
+    ext = extremes(c)
+    two = finish(prune_superset(c, s), s, ext)
+    assert np.array_equal(two.rows, direct.rows)
+    assert two.active == direct.active and two.n_filtered == direct.n_filtered

@@ -10,9 +10,10 @@ from typing import Optional
 import typer
 
 from optimizer.cli import command
-from optimizer.commands.plan import progress
+from optimizer.commands.plan import estimate_and_select, progress
 from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
+from optimizer.settings import CHUNK_SIZE
 
 
 def _lines(data: dict, out: Path) -> list[str]:
@@ -42,10 +43,14 @@ def frontier_cmd(
     threads: int = typer.Option(2, "--threads", help="Solver threads."),
     as_json: bool = typer.Option(False, "--json", help="Print frontier.json to stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size",
+                                   help="Parcels estimated at a time (bounded memory; 0: all at once)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Estimate on a local Dask cluster of N workers."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Estimate on the Dask scheduler at ADDRESS."),
 ) -> None:
     """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon."""
-    from optimizer.frontier import frontier, write_frontier
-    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.frontier import frontier, frontier_settings, write_frontier
+    from optimizer.pipeline import plan_settings
     from optimizer.project import load_project
 
     if points < 2:
@@ -53,10 +58,9 @@ def frontier_cmd(
     check_outdir(out, force)
     loaded = load_project(project)
     settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
-        table = estimate(loaded, horizon)
-    with progress(f"Solving {points} budgets over {len(table.rows)} options"):
-        result = frontier(table, settings, points)
+    table, cand = estimate_and_select(loaded, frontier_settings(settings), horizon, chunk_size, workers, scheduler)
+    with progress(f"Solving {points} budgets over {table.meta.get('n_option_rows', len(table.rows))} options"):
+        result = frontier(table, settings, points, candidates=cand)
     data = write_frontier(result, out, force=force)
     if as_json:
         typer.echo(json.dumps(data, indent=2))

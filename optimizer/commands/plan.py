@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -14,15 +14,48 @@ from rich.console import Console
 from optimizer.cli import command
 from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
+from optimizer.settings import CHUNK_SIZE
 
 _console = Console(stderr=True)
 
 
 @contextmanager
-def progress(message: str) -> Iterator[None]:
-    """A spinner on stderr while a stage runs (silent when stderr is not a terminal)."""
-    with _console.status(message, spinner="dots"):
-        yield
+def progress(message: str) -> Iterator[Any]:
+    """A spinner on stderr while a stage runs (silent when stderr is not a terminal); yields the
+    status, whose ``update(text)`` changes the message."""
+    with _console.status(message, spinner="dots") as status:
+        yield status
+
+
+def estimate_and_select(loaded: Any, settings: Any, horizon: Optional[int], chunk_size: int,
+                        workers: Optional[int], scheduler: Optional[str]) -> tuple[Any, Any]:
+    """The option table and, on the chunked path, its candidates under ``settings``.
+
+    Dask (``--workers`` / ``--scheduler``) or more parcels than ``--chunk-size``: estimated in
+    slices (optimizer.chunks; same plan as all at once, bounded memory); else the whole option
+    table at once and no candidates (planning selects them).
+    """
+    from optimizer.chunks import close_client, estimate_candidates, make_client
+    from optimizer.pipeline import estimate
+
+    if chunk_size < 0:
+        raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
+    n = len(loaded.parcels)
+    if workers is None and scheduler is None and (chunk_size == 0 or n <= chunk_size):
+        with progress(f"Estimating options for {n} parcels"):
+            return estimate(loaded, horizon), None
+    size = chunk_size or n
+    client = make_client(workers, scheduler) if workers is not None or scheduler is not None else None
+    try:
+        with progress(f"Estimating options for {n} parcels in slices of {size}") as status:
+            def tick(done: int, total: int) -> None:
+                status.update(f"Estimating options for {n} parcels: slice {done} of {total} done")
+
+            return estimate_candidates(loaded, settings, horizon_year=horizon, chunk_size=size, client=client,
+                                       progress=tick)
+    finally:
+        if client is not None:
+            close_client(client)
 
 
 def _summary_lines(summary: dict, out: Path) -> list[str]:
@@ -66,10 +99,14 @@ def plan_cmd(
     export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size",
+                                   help="Parcels estimated at a time (bounded memory; 0: all at once)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Estimate on a local Dask cluster of N workers."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Estimate on the Dask scheduler at ADDRESS."),
 ) -> None:
     """Choose one restoration option per parcel for the most carbon the budget buys."""
     from optimizer.model import build_from_candidates, export_model as write_model
-    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.pipeline import plan_settings
     from optimizer.planning import plan
     from optimizer.project import load_project
     from optimizer.report import write_outputs
@@ -80,10 +117,9 @@ def plan_cmd(
     loaded = load_project(project)
     settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
                              target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
-        table = estimate(loaded, horizon)
-    with progress(f"Optimising {len(table.rows)} options"):
-        result = plan(table, settings)
+    table, cand = estimate_and_select(loaded, settings, horizon, chunk_size, workers, scheduler)
+    with progress(f"Optimising {table.meta.get('n_option_rows', len(table.rows))} options"):
+        result = plan(table, settings, candidates=cand)
     if export_model is not None:  # the whole problem (before the presolve), to solve elsewhere
         write_model(build_from_candidates(result.selected or result.candidates, settings), export_model)
     summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
