@@ -129,8 +129,9 @@ class _Sweep:
     """The solves of one sweep: one candidate selection, one HiGHS, and each solve warm-started
     from the previous one's multipliers (same coupling rows) and from every plan found so far."""
 
-    def __init__(self, cand: Candidates) -> None:
+    def __init__(self, cand: Candidates, evaluator: Any = None) -> None:
         self.cand = cand
+        self.evaluator = evaluator
         self.solver = Solver()
         self.multipliers: dict[tuple[str, ...], np.ndarray] = {}
         self.plans: list[np.ndarray] = []  # candidate positions of the plans found so far
@@ -149,7 +150,7 @@ class _Sweep:
     def solve(self, cand: Candidates, settings: PlanSettings, explain: bool = True) -> Solution:
         key = tuple(r.name for r in coupling_rows(cand, settings))
         done = solve_candidates(cand, settings, solver=self.solver, start=self.multipliers.get(key),
-                                plans=self.plans, explain=explain)
+                                plans=self.plans, explain=explain, evaluator=self.evaluator)
         if done.presolve is not None:
             self.multipliers[key] = done.presolve.multipliers
             self.presolve_s += done.presolve.seconds
@@ -183,7 +184,7 @@ def frontier_settings(settings: PlanSettings) -> PlanSettings:
 
 
 def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
-             candidates: Candidates | None = None) -> FrontierResult:
+             candidates: Candidates | None = None, evaluator: Any = None) -> FrontierResult:
     """Sweep the budget from the cheapest plan's cost to the max-carbon plan's cost.
 
     Parameters
@@ -194,6 +195,7 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
     points : number of budgets, >= 2, evenly spaced and including both ends
     candidates : the selection for ``frontier_settings(settings)`` when it was made already (the
         chunked estimate, ``optimizer.chunks``); default ``select(table, ...)``
+    evaluator : how the presolve evaluates its Lagrangian (``optimizer.distributed``)
 
     Each solve goes through ``optimizer.planning.solve_candidates`` (Lagrangian presolve, a
     small model on the survivors, HiGHS warm-started) with one HiGHS object for the sweep; each
@@ -210,7 +212,7 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
     cand = select(table, base) if candidates is None else candidates
     precheck(table, cand, base)
     t_select = time.perf_counter() - t0
-    sweep = _Sweep(cand)
+    sweep = _Sweep(cand, evaluator)
     cheap, most = _bounds(table, sweep, base)
     lo = min(cheap.cost, most.cost)
     budgets = np.linspace(lo, max(most.cost, lo), int(points))

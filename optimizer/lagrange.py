@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 from scipy.optimize import linprog
@@ -78,13 +79,18 @@ class DualSearch:
     feasible_plans: list[np.ndarray] = field(default_factory=list)
 
 
+#: evaluate(R, lam) -> Evaluation: ``relaxation.evaluate`` or a distributed equivalent
+Evaluator = Callable[[Relaxation, np.ndarray], Evaluation]
+
+
 def dual_search(R: Relaxation, start: np.ndarray | None = None, *, max_evals: int = 200,
-                lower_bound: float = -np.inf) -> DualSearch:
+                lower_bound: float = -np.inf, evaluate: Evaluator = evaluate) -> DualSearch:
     """Minimise L(lambda) by box-step cutting planes from ``start`` (default 0).
 
     Stops when the cutting-plane model predicts no decrease beyond REL_TOL within the box (then
     the centre is optimal: L is convex), when L - ``lower_bound`` (the best known plan) is
-    within REL_TOL, or after ``max_evals`` evaluations.
+    within REL_TOL, or after ``max_evals`` evaluations. ``evaluate``: how L is evaluated
+    (``optimizer.distributed.DaskEvaluator`` maps it over parcel slices on a Dask cluster).
     """
     lo = R.lower()
     center = np.zeros(R.m) if start is None or np.size(start) != R.m else np.maximum(np.asarray(start, float), lo)
@@ -216,11 +222,13 @@ def _value(R: Relaxation, plan: np.ndarray) -> float:
 
 def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray, *,
              start: np.ndarray | None = None, plans: list[np.ndarray] | None = None,
-             max_evals: int = 200) -> Presolve:
+             max_evals: int = 200, evaluator: Callable[[Relaxation], Evaluator] | None = None) -> Presolve:
     """Bound, repaired plan and reduced-cost fixing for ``max objective'x`` under ``rows``.
 
     ``start``: multipliers of an earlier, similar problem (scaled, as ``Presolve.multipliers``);
-    ``plans``: earlier plans (candidate positions) worth checking for feasibility.
+    ``plans``: earlier plans (candidate positions) worth checking for feasibility;
+    ``evaluator(R)``: the evaluation of L for the main multiplier search (default local numpy;
+    ``optimizer.distributed.dask_evaluator(client)`` maps it over a Dask cluster).
 
     Order: multiplier search; feasibility fixing by each binding row (``feasible_mask``); when
     that removed candidates, a second search on the survivors (a tighter bound, still valid: only
@@ -230,7 +238,8 @@ def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray,
     R = relaxation(np.asarray(objective, dtype=float), rows, parcel)
     pool = [p for p in (plans or []) if p.size == R.starts.size and is_feasible(R, p)]
     search = dual_search(R, start, max_evals=max_evals,
-                         lower_bound=max((_value(R, p) for p in pool), default=-np.inf))
+                         lower_bound=max((_value(R, p) for p in pool), default=-np.inf),
+                         evaluate=evaluate if evaluator is None else evaluator(R))
     pool += search.feasible_plans
     evaluations = search.evaluations
     alive, used = feasible_mask(R, search.best.lam) if R.m else (np.ones(R.n, dtype=bool), 0)
@@ -270,10 +279,11 @@ def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray,
 
 
 def presolve_candidates(c: Candidates, s: PlanSettings, *, start: np.ndarray | None = None,
-                        plans: list[np.ndarray] | None = None) -> Presolve:
+                        plans: list[np.ndarray] | None = None,
+                        evaluator: Callable[[Relaxation], Evaluator] | None = None) -> Presolve:
     """``presolve`` of the plan model of candidates ``c`` under settings ``s`` (its objective in
     maximisation form: carbon, or minus cost for min-cost)."""
-    return presolve(objective(c, s), coupling_rows(c, s), c.parcel, start=start, plans=plans)
+    return presolve(objective(c, s), coupling_rows(c, s), c.parcel, start=start, plans=plans, evaluator=evaluator)
 
 
 def model_bound(pre: Presolve, s: PlanSettings) -> float:

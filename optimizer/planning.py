@@ -140,15 +140,17 @@ def neighbourhood(cand: Candidates, settings: PlanSettings, pre: Presolve, solve
 
 def solve_candidates(cand: Candidates, settings: PlanSettings, *, solver: Solver | None = None,
                      start: np.ndarray | None = None, plans: list[np.ndarray] | None = None,
-                     explain: bool = True) -> Solved:
+                     explain: bool = True, evaluator: Any = None) -> Solved:
     """Presolve (when ``settings.presolve``), build the model on the survivors and solve it.
 
     ``start`` and ``plans`` (multipliers and plans of a similar earlier problem, as candidate
     positions of ``cand``) warm-start the presolve. Raises RunError when no plan is possible
-    (with ``explain=False`` an infeasible solution is returned instead).
+    (with ``explain=False`` an infeasible solution is returned instead). ``evaluator``: how the
+    presolve evaluates its Lagrangian (``optimizer.distributed.dask_evaluator`` on a cluster).
     """
     t0 = time.perf_counter()
-    pre = presolve_candidates(cand, settings, start=start, plans=plans) if settings.presolve else None
+    pre = (presolve_candidates(cand, settings, start=start, plans=plans, evaluator=evaluator)
+           if settings.presolve else None)
     solver = solver or Solver()
     if pre is not None and pre.gap is not None and pre.gap > settings.mip_gap:
         t1 = time.perf_counter()
@@ -165,11 +167,12 @@ def solve_candidates(cand: Candidates, settings: PlanSettings, *, solver: Solver
 
 
 def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = None,
-         candidates: Candidates | None = None) -> PlanResult:
+         candidates: Candidates | None = None, evaluator: Any = None) -> PlanResult:
     """Choose one option per parcel for ``table`` under ``settings``.
 
     ``candidates``: the selection when it was made already (the chunked estimate,
-    ``optimizer.chunks``); default ``select(table, settings)``. Raises InputError for bad locks /
+    ``optimizer.chunks``); default ``select(table, settings)``. ``evaluator``: see
+    ``solve_candidates``. Raises InputError for bad locks /
     forced options and RunError (exit 1) with a plain-words explanation when no plan is possible
     or the solver fails.
     """
@@ -177,7 +180,7 @@ def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = 
     cand = select(table, settings) if candidates is None else candidates
     precheck(table, cand, settings)
     t_select = time.perf_counter() - t0
-    done = solve_candidates(cand, settings, solver=solver)
+    done = solve_candidates(cand, settings, solver=solver, evaluator=evaluator)
     log.info("model: %d binaries (%d after filters, %d after dominance) for %d parcels",
              done.candidates.rows.size, cand.n_filtered, cand.rows.size, cand.n_parcels)
     estimate = (table.meta.get("timings_s") or {}).get("estimate")

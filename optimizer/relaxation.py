@@ -88,20 +88,37 @@ class Evaluation:
     best: np.ndarray  # max_i s_i per parcel
 
 
-def evaluate(R: Relaxation, lam: np.ndarray) -> Evaluation:
-    """L(lambda) by a segmented max; ties go to the first candidate of the parcel."""
-    s = R.c - lam @ R.A if R.m else R.c.copy()
-    best = np.maximum.reduceat(s, R.starts)
-    pos = np.where(s >= best[R.parcel], np.arange(R.n), R.n)
-    plan = np.minimum.reduceat(pos, R.starts)
+def scores(c: np.ndarray, A: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """s_i = c_i - lambda'a_i, row by row (elementwise, so a slice of candidates gets exactly the
+    numbers the whole set gets: the distributed evaluation relies on it)."""
+    s = c.copy()
+    for r in range(A.shape[0]):
+        s -= lam[r] * A[r]
+    return s
+
+
+def segment_max(s: np.ndarray, starts: np.ndarray, parcel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per parcel: the largest score and the position of its first candidate reaching it."""
+    best = np.maximum.reduceat(s, starts)
+    pos = np.where(s >= best[parcel], np.arange(s.size), s.size)
+    return best, np.minimum.reduceat(pos, starts)
+
+
+def finish_evaluation(R: Relaxation, lam: np.ndarray, best: np.ndarray, plan: np.ndarray) -> Evaluation:
+    """L(lambda) and its subgradient from the per-parcel maxima and the argmax plan."""
     ax = R.A[:, plan].sum(axis=1)
     return Evaluation(lam.copy(), float(best.sum() + lam @ R.b), R.b - ax, plan, best)
 
 
+def evaluate(R: Relaxation, lam: np.ndarray) -> Evaluation:
+    """L(lambda) by a segmented max; ties go to the first candidate of the parcel."""
+    best, plan = segment_max(scores(R.c, R.A, lam), R.starts, R.parcel)
+    return finish_evaluation(R, lam, best, plan)
+
+
 def deficits(R: Relaxation, ev: Evaluation) -> np.ndarray:
     """d_i = max_{j in p(i)} s_j(lambda) - s_i(lambda) >= 0 at the evaluation's multipliers."""
-    s = R.c - ev.lam @ R.A if R.m else R.c
-    return ev.best[R.parcel] - s
+    return ev.best[R.parcel] - scores(R.c, R.A, ev.lam)
 
 
 def violation(R: Relaxation, ax: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from optimizer.cli import command
-from optimizer.commands.plan import estimate_and_select, progress
+from optimizer.commands.plan import dask_client, estimate_and_select, evaluator_of, progress
 from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
 from optimizer.settings import CHUNK_SIZE
@@ -58,9 +58,12 @@ def frontier_cmd(
     check_outdir(out, force)
     loaded = load_project(project)
     settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    table, cand = estimate_and_select(loaded, frontier_settings(settings), horizon, chunk_size, workers, scheduler)
-    with progress(f"Solving {points} budgets over {table.meta.get('n_option_rows', len(table.rows))} options"):
-        result = frontier(table, settings, points, candidates=cand)
+    if chunk_size < 0:
+        raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
+    with dask_client(workers, scheduler) as client:
+        table, cand = estimate_and_select(loaded, frontier_settings(settings), horizon, chunk_size, client)
+        with progress(f"Solving {points} budgets over {table.meta.get('n_option_rows', len(table.rows))} options"):
+            result = frontier(table, settings, points, candidates=cand, evaluator=evaluator_of(client))
     data = write_frontier(result, out, force=force)
     if as_json:
         typer.echo(json.dumps(data, indent=2))

@@ -27,35 +27,54 @@ def progress(message: str) -> Iterator[Any]:
         yield status
 
 
+@contextmanager
+def dask_client(workers: Optional[int], scheduler: Optional[str]) -> Iterator[Any]:
+    """A Dask client for ``--workers`` / ``--scheduler`` (closed on exit), or None without them."""
+    if workers is None and scheduler is None:
+        yield None
+        return
+    from optimizer.chunks import close_client, make_client
+
+    client = make_client(workers, scheduler)
+    try:
+        yield client
+    finally:
+        close_client(client)
+
+
 def estimate_and_select(loaded: Any, settings: Any, horizon: Optional[int], chunk_size: int,
-                        workers: Optional[int], scheduler: Optional[str]) -> tuple[Any, Any]:
+                        client: Any = None) -> tuple[Any, Any]:
     """The option table and, on the chunked path, its candidates under ``settings``.
 
-    Dask (``--workers`` / ``--scheduler``) or more parcels than ``--chunk-size``: estimated in
-    slices (optimizer.chunks; same plan as all at once, bounded memory); else the whole option
-    table at once and no candidates (planning selects them).
+    On Dask (``client``) or with more parcels than ``--chunk-size``: estimated in slices
+    (optimizer.chunks; same plan as all at once, bounded memory); else the whole option table at
+    once and no candidates (planning selects them).
     """
-    from optimizer.chunks import close_client, estimate_candidates, make_client
+    from optimizer.chunks import estimate_candidates
     from optimizer.pipeline import estimate
 
     if chunk_size < 0:
         raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
     n = len(loaded.parcels)
-    if workers is None and scheduler is None and (chunk_size == 0 or n <= chunk_size):
+    if client is None and (chunk_size == 0 or n <= chunk_size):
         with progress(f"Estimating options for {n} parcels"):
             return estimate(loaded, horizon), None
     size = chunk_size or n
-    client = make_client(workers, scheduler) if workers is not None or scheduler is not None else None
-    try:
-        with progress(f"Estimating options for {n} parcels in slices of {size}") as status:
-            def tick(done: int, total: int) -> None:
-                status.update(f"Estimating options for {n} parcels: slice {done} of {total} done")
+    with progress(f"Estimating options for {n} parcels in slices of {size}") as status:
+        def tick(done: int, total: int) -> None:
+            status.update(f"Estimating options for {n} parcels: slice {done} of {total} done")
 
-            return estimate_candidates(loaded, settings, horizon_year=horizon, chunk_size=size, client=client,
-                                       progress=tick)
-    finally:
-        if client is not None:
-            close_client(client)
+        return estimate_candidates(loaded, settings, horizon_year=horizon, chunk_size=size, client=client,
+                                   progress=tick)
+
+
+def evaluator_of(client: Any) -> Any:
+    """The presolve's distributed Lagrangian evaluation on ``client`` (None without one)."""
+    if client is None:
+        return None
+    from optimizer.distributed import dask_evaluator
+
+    return dask_evaluator(client)
 
 
 def _summary_lines(summary: dict, out: Path) -> list[str]:
@@ -117,9 +136,12 @@ def plan_cmd(
     loaded = load_project(project)
     settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
                              target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    table, cand = estimate_and_select(loaded, settings, horizon, chunk_size, workers, scheduler)
-    with progress(f"Optimising {table.meta.get('n_option_rows', len(table.rows))} options"):
-        result = plan(table, settings, candidates=cand)
+    if chunk_size < 0:
+        raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
+    with dask_client(workers, scheduler) as client:
+        table, cand = estimate_and_select(loaded, settings, horizon, chunk_size, client)
+        with progress(f"Optimising {table.meta.get('n_option_rows', len(table.rows))} options"):
+            result = plan(table, settings, candidates=cand, evaluator=evaluator_of(client))
     if export_model is not None:  # the whole problem (before the presolve), to solve elsewhere
         write_model(build_from_candidates(result.selected or result.candidates, settings), export_model)
     summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
