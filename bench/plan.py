@@ -39,6 +39,7 @@ from model_naive import build_model_naive, solve_naive  # noqa: E402
 
 from optimizer.chunks import close_client, estimate_candidates, make_client  # noqa: E402
 from optimizer.distributed import dask_evaluator  # noqa: E402
+from optimizer.errors import RunError  # noqa: E402
 from optimizer.model import model_size  # noqa: E402
 from optimizer.pipeline import estimate, plan_settings  # noqa: E402
 from optimizer.planning import plan  # noqa: E402
@@ -130,11 +131,15 @@ def _comparisons(project, settings, args, out: dict) -> None:
     out["estimate_whole_s"] = round(time.perf_counter() - started, 3)
     if not args.no_previous:
         started = time.perf_counter()
-        prev = plan(table, settings.with_(presolve=False))
-        out["previous"] = {**_solution(prev), "timings_s": {k: round(v, 3) for k, v in prev.timings.items()
-                                                            if k != "estimate" and v is not None},
-                           "plan_s": round(time.perf_counter() - started, 3)}
-        del prev
+        try:
+            prev = plan(table, settings.with_(presolve=False))
+        except RunError as err:  # e.g. no plan found within the time limit
+            out["previous"] = {"error": str(err), "plan_s": round(time.perf_counter() - started, 3)}
+        else:
+            out["previous"] = {**_solution(prev), "timings_s": {k: round(v, 3) for k, v in prev.timings.items()
+                                                                if k != "estimate" and v is not None},
+                               "plan_s": round(time.perf_counter() - started, 3)}
+            del prev
         gc.collect()
     if not args.no_naive:
         naive: dict = {}
