@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> dict:
         "frontier": {"statuses": sorted({p.status for p in result.points}),
                      "max_gap": max((g for g in gaps if g is not None), default=None),
                      "gaps": gaps, "carried_forward": sum(p.carried_forward for p in result.points),
-                     "model_variables_per_point": result.kept,
+                     "model_variables_per_point": getattr(result, "kept", None),
                      "timings_s": {k: round(v, 3) for k, v in result.timings.items() if v is not None}},
         "timings_s": t,
         "end_to_end_s": {"plan": round(shared + t["plan"], 2), "frontier": round(shared + t["frontier"], 2)},
