@@ -22,10 +22,13 @@ Steps (``presolve``):
 2. evaluate L with a segmented max over contiguous parcel rows (``np.maximum.reduceat``);
 3. minimise L over lambda by a box-step cutting-plane method (Kelley's cuts, a trust box around
    the best point, widened when a step reaches its edge), warm-started from given multipliers;
-4. repair the best point's argmax plan into a feasible one (greedy swaps that cut the row
-   violation at least objective loss per unit, then greedy swaps that gain objective within the
-   slack); every feasible argmax plan met on the way is also a candidate for LB;
-5. fix: keep candidate i when d_i <= L - LB + margin.
+4. feasibility fixing: for each binding row, the same bound with that row as the objective
+   (its smallest value over plans meeting the other rows) drops candidates that no feasible plan
+   can use; when some went, the search runs again on the survivors (a tighter bound, still valid);
+5. repair the best point's argmax plan into a feasible one (``optimizer.repair``: single and
+   pair swaps that cut the row violation, then swaps that gain objective within the slack);
+   feasible argmax plans met on the way and plans passed in (``plans``) compete for LB;
+6. fix: keep candidate i when d_i <= L - LB + margin.
 
 Everything is numpy over candidate arrays: an evaluation is a few vector operations, so tens of
 evaluations over 100 000 candidates take a fraction of a second.
