@@ -143,6 +143,7 @@ def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, grow: Any, product
         evap_mm=month["evap_mm"].to_numpy(dtype=float), depth_cm=TOPSOIL_DEPTH_CM, subsoil0_t_ha=sub0,
         deep_fraction=policy.deep_fraction, deep_start_yr=policy.deep_start_yr,
         initial_imported=imported0, soc_cap_t_ha=cap,
+        rate_multiplier=float(getattr(settings, "rothc_rate_multiplier", 1.0)),
     )
     assert traj.imported is not None and traj.stable is not None
     imported_start = np.where(imported0, soc0, 0.0)

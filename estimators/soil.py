@@ -327,7 +327,7 @@ class _GroupMaps(NamedTuple):
 
 
 def _group_maps(clay: Array, covered: NDArray[np.bool_], tmp: Array, rain: Array, evap: Array, depth: float,
-                weights: Array, amendment_month: int) -> _GroupMaps:
+                weights: Array, amendment_month: int, rate_multiplier: float = 1.0) -> _GroupMaps:
     """Year maps and unit responses for each group (clay (G,), covered (G, Y))."""
     n_groups, n_years = covered.shape
     cover_m = np.repeat(covered, 12, axis=1)
@@ -336,6 +336,8 @@ def _group_maps(clay: Array, covered: NDArray[np.bool_], tmp: Array, rain: Array
     rate, _ = rothc_rate_modifiers(clay, depth, np.tile(tmp, n_years), np.tile(rain, n_years),
                                    np.tile(evap, n_years), cover_m, warm[:, -1])
     rate = rate.reshape(n_groups, n_years, 12)
+    if rate_multiplier != 1.0:
+        rate = rate * rate_multiplier
     prop = year_propagators(monthly_matrices(rate, clay[:, None, None]))  # (G, Y, 13, 4, 4)
     spread = np.einsum("gymij,m->gyij", prop[:, :, 1:], weights)
     at = prop[:, :, amendment_month]
@@ -389,7 +391,8 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
                            deep_start_yr: float = DEEP_START_YR,
                            inert_fraction: ArrayLike = SPOIL_INERT_FRACTION,
                            initial_imported: ArrayLike = False,
-                           soc_cap_t_ha: ArrayLike = np.inf) -> SoilTrajectory:
+                           soc_cap_t_ha: ArrayLike = np.inf,
+                           rate_multiplier: float = 1.0) -> SoilTrajectory:
     """Annual SOC stocks of n parcel-options under one region's climate, by RothC.
 
     RothC runs on three components at once - the starting stock, plant litter and roots, and
@@ -434,6 +437,9 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         The starting 0-30 cm stock was brought in (imported topsoil): it counts as imported.
     soc_cap_t_ha : array_like [t C/ha], ``(n,)``
         Saturation stock of 0-30 cm (the IPCC reference stock of the climate zone); inf = none.
+    rate_multiplier : float [-]
+        Scales the four RothC rate constants together (1 = published; equivalent to scaling the
+        monthly rate modifier, so BIO/HUM partitioning of the start is unchanged).
 
     Returns
     -------
@@ -454,7 +460,7 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     weights = weights / weights.sum()
     g_clay, g_cov, group = _group_rows(clay, cov, clay_resolution)
     maps = _group_maps(g_clay, g_cov, _f(tmp_c), _f(rain_mm), _f(evap_mm), depth_cm, weights,
-                       amendment_month)
+                       amendment_month, rate_multiplier)
     log.debug("soil_carbon_trajectory: %d rows in %d groups, %d years", n, len(g_clay), n_years)
     pools = initial_pools(soc0, clay, inert_fraction)
     frac = (ratio / (ratio + 1.0))[:, None]
