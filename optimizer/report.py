@@ -137,6 +137,7 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "constraints": sorted(result.model._coupling),
         "timings_s": {k: _num(result.timings.get(k)) for k in ("estimate", "build", "solve", "write")},
         "solver": sol.solver,
+        **result.extras.get("summary", {}),
     }
 
 
@@ -330,6 +331,7 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"{int((frame['option_id'] == 'natural').sum())} are left to natural recovery.", "",
         *_locked_out(result, frame),
         "## Why: the constraints", "", *_binding(result, frame), "",
+        *result.extras.get("markdown", []),
         "## Defaults and assumptions", "",
         *[f"- {a}" for a in t.meta.get("assumptions", [])],
         f"- erosion tolerance: {_tolerance_text(s)}; parcels locked out are exempt",
@@ -355,6 +357,8 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
     def fill(tmp: Path) -> dict[str, Any]:
         frame = plan_frame(result)
         _write_csv(frame, tmp / "plan.csv")
+        for name, extra_frame in result.extras.get("csv", {}).items():
+            _write_csv(extra_frame, tmp / name)
         if extra is not None:
             extra(frame, tmp)
         summary = summary_dict(result, frame)
