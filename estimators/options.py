@@ -77,6 +77,10 @@ class EstimateSettings:
         Only species listed for the project's region.
     rothc_cover_threshold : float [0-1]
         Ground cover above which RothC treats the soil as vegetated.
+    pool_years : sequence of int
+        More calendar years whose carbon by pool the table reports, as columns
+        ``{pool}_tco2e_ha_{year}`` [t CO2e/ha] (the report's carbon-over-time figure asks for
+        them; NaN for a year outside start..horizon). Default none.
     """
 
     start_year: int
@@ -92,6 +96,7 @@ class EstimateSettings:
     aspect_woody_max: float = 1.2
     native_only: bool = True
     rothc_cover_threshold: float = 0.2
+    pool_years: Sequence[int] = ()
 
     @property
     def n_years(self) -> int:
@@ -428,6 +433,7 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
         columns[f"{pool}_tco2e_ha"] = pool_at(pool, y)
     for pool in POOLS:
         columns[f"{pool}_tco2e_ha_{settings.report_year}"] = pool_at(pool, i_rep)
+    columns.update(_pools_at_years(pool_at, settings))
     columns["earthwork_m3_ha"] = costs.earthwork_m3_ha
     # carbon applied with sludge, compost or biochar [t CO2e/ha]: part of the soil pool as RothC
     # receives it, but brought in rather than drawn from the air on site (imported topsoil's
@@ -443,6 +449,17 @@ def _assemble(parcels: pd.DataFrame, cand: Candidates, regrading: pd.DataFrame, 
         start_year=settings.start_year, horizon_year=settings.horizon_year,
         meta={"region": str(region["region"])},
     )
+
+
+def _pools_at_years(pool_at: Any, settings: EstimateSettings) -> dict[str, Array]:
+    """``{pool}_tco2e_ha_{year}`` for the extra ``settings.pool_years`` (pool_at(pool, t) gives a
+    pool at t years after the start, or NaN for t None)."""
+    out: dict[str, Array] = {}
+    for year in settings.pool_years:
+        t = int(year) - settings.start_year
+        for pool in POOLS:
+            out[f"{pool}_tco2e_ha_{int(year)}"] = pool_at(pool, t if 0 <= t <= settings.n_years else None)
+    return out
 
 
 def _parcel_frame(parcels: pd.DataFrame, region: pd.Series) -> pd.DataFrame:

@@ -19,7 +19,9 @@ from estimators.options import EstimateSettings, build_option_table, site_frame
 from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.errors import InputError
+from optimizer.planfacts import add_plan_facts
 from optimizer.project import Project
+from optimizer.provenance import data_hash
 from optimizer.settings import PlanSettings
 
 __all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
@@ -62,7 +64,9 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
         timings_s={"estimate": time.perf_counter() - started},
         assumptions=(list(project.assumptions) + list(project.catalogue.notes)
                      + _catalogue_assumptions(project, table)),
+        data_hash=data_hash(project.catalogue),
     )
+    add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table

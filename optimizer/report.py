@@ -23,6 +23,7 @@ from optimizer.candidates import tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
+from optimizer.provenance import minesink_version
 from optimizer.settings import PlanSettings
 
 FLOAT_FORMAT = "%.4f"
@@ -31,6 +32,7 @@ PLAN_COLUMNS = (
     "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
     "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
     *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_tco2e", "status", "forced_option",
+    "earthwork_m3", "amendment_t", *(f"{lay}_stems_per_ha" for lay in LAYERS), "seed_kg_per_ha",
 )
 #: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
 CSV_ENCODING = "utf-8-sig"
@@ -69,6 +71,10 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
         "status": parcels["status"].fillna("").to_numpy() if "status" in parcels else "",
         "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
+        "earthwork_m3": tot("earthwork_m3_ha"),
+        "amendment_t": tot("amendment_t_ha"),
+        **{f"{lay}_stems_per_ha": tot(f"{lay}_stems_ha") / area for lay in LAYERS},
+        "seed_kg_per_ha": tot("seed_kg_ha") / area,
     })
     return frame.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
 
@@ -118,6 +124,8 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "constraints": sorted(result.model._coupling),
         "timings_s": {k: _num(result.timings.get(k)) for k in ("estimate", "build", "solve", "write")},
         "solver": sol.solver,
+        "minesink_version": minesink_version(),
+        "data_hash": result.table.meta.get("data_hash"),
     }
 
 
@@ -268,6 +276,8 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         *[f"- {a}" for a in t.meta.get("assumptions", [])],
         f"- erosion tolerance: {_tolerance_text(s)}; parcels locked out are exempt",
         f"- solver limits: time {s.time_limit_s:g} s, relative gap {s.mip_gap:g}, {s.threads} thread(s)", "",
+        f"minesink {summary['minesink_version']}, data tables {summary['data_hash'] or 'not recorded'}, "
+        f"solver {sol.solver}, {time.strftime('%Y-%m-%d')}.", "",
     ]
     return "\n".join(lines)
 
