@@ -36,7 +36,7 @@ def _summary_lines(summary: dict, out: Path) -> list[str]:
         f"  cost        {summary['cost_cny']:,.0f} CNY"
         + (f" of a {summary['budget_cny']:,.0f} CNY budget" if summary.get("budget_cny") else ""),
         f"  solver      {summary['solver']}, gap {gap:.3%}" if gap is not None else f"  solver      {summary['solver']}",
-        f"  report      {out / 'report.md'} (plan table {out / 'plan.csv'})",
+        f"  report      {out / 'report.html'} and {out / 'report.md'} (plan table {out / 'plan.csv'})",
     ] + ([f"  map layer   {out / 'plan.gpkg'} (open in QGIS)"] if (out / "plan.gpkg").exists() else [])
 
 
@@ -63,15 +63,20 @@ def plan_cmd(
     export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    frontier_points: int = typer.Option(0, "--frontier", help="Also sweep N budgets and put the cost-carbon "
+                                        "frontier into report.html (0 = none)."),
 ) -> None:
     """Choose one restoration option per parcel for the most carbon the budget buys."""
     from optimizer.model import export_model as write_model
     from optimizer.pipeline import estimate, plan_settings
     from optimizer.planning import plan
     from optimizer.project import load_project
+    from optimizer.htmlreport import html_writer
     from optimizer.report import write_outputs
 
     check_outdir(out, force)
+    if frontier_points and frontier_points < 2:
+        raise InputError(f"--frontier must be 0 (none) or at least 2 points (got {frontier_points})")
     if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
         raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
     loaded = load_project(project)
@@ -83,7 +88,14 @@ def plan_cmd(
         result = plan(table, settings)
     if export_model is not None:
         write_model(result.model, export_model)
-    summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
+    fr = None
+    if frontier_points:
+        from optimizer.frontier import frontier
+
+        with progress(f"Solving {frontier_points} budgets for the report's frontier"):
+            fr = frontier(table, settings, frontier_points)
+    summary = write_outputs(result, out, force=force,
+                            extra=html_writer(loaded, result, fr, then=_gis_writer(loaded.parcels_file)))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
