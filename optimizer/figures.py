@@ -30,8 +30,9 @@ def carbon_over_time(traj: pd.DataFrame, pools: list[str], horizon_label: str = 
     bottom = sum(neg.values(), np.zeros(len(years)))
     y_hi = max(float(top.max(initial=0)), float(traj["net"].max()), float(traj["natural"].max()), 1.0)
     y_lo = min(float(bottom.min(initial=0)), float(traj["natural"].min()), 0.0)
+    y_lo = min(y_lo, -0.02 * y_hi) if y_lo < 0 else 0.0  # room for emissions without a wasted band
     chart = Chart("Carbon over time by pool: plan and natural recovery", (years[0], years[-1]), (y_lo, y_hi),
-                  x_label="year", y_label="t CO2e since the works", x_years=True,
+                  x_label="year", y_label="t CO2e since the works", x_years=True, width=820, margin=(28, 170, 48, 80),
                   x_ticks=[y for y in nice_ticks(years[0], years[-1], 6) if years[0] <= y <= years[-1]]
                   + ([] if years[-1] in nice_ticks(years[0], years[-1], 6) else [years[-1]]))
     low = np.zeros(len(years))
@@ -97,7 +98,7 @@ def frontier_figure(points: pd.DataFrame, budget: float | None, plan_cost: float
     x_hi = max(float(cost.max()), (budget or 0) / 1e6, (plan_cost or 0) / 1e6)
     chart = Chart(f"Cost versus carbon by {horizon}: the most carbon each budget buys", (0.0, x_hi * 1.02),
                   (0.0, float(max(carbon.max(), plan_carbon or 0)) * 1.05), x_label="cost (M CNY)",
-                  y_label=f"t CO2e by {horizon}", margin=(28, 170, 48, 72))
+                  y_label=f"t CO2e by {horizon}", width=820, margin=(28, 150, 48, 80))
     chart.line(list(cost), list(carbon), "#0072B2", "frontier", markers=True)
     if budget:
         chart.vline(budget / 1e6, "#D55E00", f"budget {budget / 1e6:,.2f} M CNY")
@@ -108,9 +109,12 @@ def frontier_figure(points: pd.DataFrame, budget: float | None, plan_cost: float
         share_k = 100 * cost[k] / cost.max()
         marginal = points["marginal_cny_per_tco2e"].to_numpy(dtype=float)
         beyond = marginal[k + 1] if k + 1 < len(marginal) else np.nan
-        text = (f"knee: {share_c:.0f} % of the carbon for {share_k:.0f} % of the cost"
-                + (f"; beyond it {fmt(beyond)} CNY/t" if np.isfinite(beyond) else ""))
-        chart.marker(cost[k], carbon[k], "#009E73", text, shape="circle", dx=10, dy=22)
+        chart.marker(cost[k], carbon[k], "#009E73", "knee", shape="circle", dx=10, dy=18)
+        chart.text(chart.x.b - 6, chart.y.a - 30, f"knee at {cost[k]:,.2f} M CNY: {share_c:.0f} % of the most carbon "
+                   f"for {share_k:.0f} % of its cost", anchor="end", css="note knee")
+        if np.isfinite(beyond):
+            chart.text(chart.x.b - 6, chart.y.a - 12, f"each further t CO2e costs {fmt(beyond)} CNY or more",
+                       anchor="end", css="note knee")
         chart.legend_items.append(("knee", "#009E73", "line"))
     if plan_cost is not None and plan_carbon is not None:
         chart.marker(plan_cost / 1e6, plan_carbon, "#000000", "this plan", dx=-10, dy=-10, anchor="end")
@@ -128,13 +132,14 @@ def erosion_by_landform(frame: pd.DataFrame) -> str:
     n = len(g)
     y_hi = max(float(np.nanmax(np.r_[before, after, 1.0])), 1.0) * 1.1
     chart = Chart("Erosion before and after, per landform (mean t/ha/yr, area-weighted)", (0, max(n, 1)), (0, y_hi),
-                  y_label="t/ha/yr", x_ticks=[], margin=(28, 190, 56, 72))
+                  y_label="t/ha/yr", x_ticks=[], width=820, margin=(28, 210, 56, 72))
     width = (chart.x.b - chart.x.a) / max(n, 1)
     for i, (landform, b, a) in enumerate(zip(g.index, before, after)):
         centre = chart.x(i + 0.5)
         chart.vbar(centre - width * 0.18, 0.0, b, "#D55E00", width * 0.34, "natural recovery (no project)")
         chart.vbar(centre + width * 0.18, 0.0, a, "#009E73", width * 0.34, "plan")
         chart.text(centre, chart.y.a + 16, str(landform), anchor="middle", css="tick")
-        chart.text(centre - width * 0.18, chart.y(b) - 4, f"{b:,.1f}", anchor="middle")
-        chart.text(centre + width * 0.18, chart.y(a) - 4, f"{a:,.1f}", anchor="middle")
+        for dx, v in ((-0.18, b), (0.18, a)):
+            chart.text(centre + dx * width, chart.y(v) - 4, f"{v:,.0f}" if v >= 100 else f"{v:,.1f}", anchor="middle",
+                       css="tick")
     return chart.render(fig_id="fig-erosion")

@@ -102,12 +102,12 @@ def treemap_layout(parcels: pd.DataFrame, width: float = 560, height: float = 38
     boxes = squarify(list(by_lf.to_numpy(dtype=float)), 0, 0, width, height)
     shapes: dict[str, Any] = {}
     groups = []
-    pad = 3.0
+    pad = 1.5  # a thin landform frame; its name is drawn over the parcels, so sizes stay true
     for (lf, _), (bx, by, bw, bh) in zip(by_lf.items(), boxes):
         groups.append((str(lf), bx, by, bw, bh))
         sub = frame[frame["landform"] == lf].sort_values("area_ha", ascending=False, kind="stable")
-        inner = squarify(list(sub["area_ha"].to_numpy(dtype=float)), bx + pad, by + pad + 12,
-                         max(bw - 2 * pad, 0), max(bh - 2 * pad - 12, 0))
+        inner = squarify(list(sub["area_ha"].to_numpy(dtype=float)), bx + pad, by + pad,
+                         max(bw - 2 * pad, 0), max(bh - 2 * pad, 0))
         for pid, (x, y, w, h) in zip(sub["parcel_id"].astype(str), inner):
             shapes[pid] = (x, y, w, h)
     return Layout("treemap", shapes, width, height, None,
@@ -245,13 +245,14 @@ def map_svg(layout: Layout, plan: pd.DataFrame, by: str, title: str, fig_id: str
     values = plan.set_index(plan["parcel_id"].astype(str))
     area = values.groupby(by)["area_ha"].sum().sort_values(ascending=False, kind="stable")
     colours = palette([str(k) for k in area.index])
-    parts = []
+    parts: list[str] = []
+    labels: list[str] = []
     if layout.groups:
         for lf, x, y, w, h in layout.groups:
-            parts.append(f'<rect x="{x + 1:.1f}" y="{y + 1:.1f}" width="{max(w - 2, 0):.1f}" height="{max(h - 2, 0):.1f}" '
-                         'class="group"/>')
-            if w > 50:
-                parts.append(f'<text x="{x + 5:.1f}" y="{y + 12:.1f}" class="grouplabel">{escape(lf)}</text>')
+            labels.append(f'<rect x="{x + 0.5:.1f}" y="{y + 0.5:.1f}" width="{max(w - 1, 0):.1f}" '
+                          f'height="{max(h - 1, 0):.1f}" class="group"/>')
+            if w > 40:
+                labels.append(f'<text x="{x + 5:.1f}" y="{y + 13:.1f}" class="grouplabel">{escape(lf)}</text>')
     for pid, shape in layout.shapes.items():
         if pid not in values.index:
             continue
@@ -264,8 +265,8 @@ def map_svg(layout: Layout, plan: pd.DataFrame, by: str, title: str, fig_id: str
         elif layout.kind == "treemap":
             x, y, w, h = shape
             parts.append(f'<path class="parcel" d="{_rect_path(x, y, w, h)}" fill="{colour}">{tip}</path>')
-            if w > 46 and h > 16:
-                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + h / 2 + 4:.1f}" class="plabel" '
+            if w > 46 and h > 30:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + h / 2 + 8:.1f}" class="plabel" '
                              f'text-anchor="middle">{escape(pid)}</text>')
         else:
             parts.append(f'<path class="parcel" d="{shape}" fill="{colour}" fill-rule="evenodd">{tip}</path>')

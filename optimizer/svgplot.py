@@ -71,7 +71,10 @@ class Scale:
 
 
 def _tick_label(v: float, step: float) -> str:
-    digits = 0 if step >= 1 else min(3, max(0, -math.floor(math.log10(step))))
+    """A tick value with as many decimals as the step needs (2.5 -> one, 0.25 -> two)."""
+    digits = 0
+    while digits < 4 and abs(step * 10 ** digits - round(step * 10 ** digits)) > 1e-9:
+        digits += 1
     return fmt(v, digits)
 
 
