@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from estimators.table import LAYERS, POOLS
+from estimators.table import LAYERS, POOLS, OptionTable
 from optimizer.candidates import tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
@@ -40,7 +40,12 @@ CSV_ENCODING = "utf-8-sig"
 
 def plan_frame(result: PlanResult) -> pd.DataFrame:
     """One row per parcel (project order) with the chosen option and its totals (area x per-ha)."""
-    rows = result.table.rows.iloc[result.solution.rows]
+    return rows_frame(result.table, result.solution.rows)
+
+
+def rows_frame(table: OptionTable, chosen: np.ndarray) -> pd.DataFrame:
+    """plan.csv's frame of the option-table rows ``chosen`` (one per parcel, parcel order)."""
+    rows = table.rows.iloc[chosen]
     area = rows["area_ha"].to_numpy(dtype=float)
 
     def tot(col: str) -> np.ndarray:
@@ -48,7 +53,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
             return np.full(area.shape, np.nan)
         return area * rows[col].to_numpy(dtype=float)
 
-    parcels = result.table.parcels.reindex(rows["parcel_id"].to_numpy())
+    parcels = table.parcels.reindex(rows["parcel_id"].to_numpy())
     frame = pd.DataFrame({
         "parcel_id": rows["parcel_id"].to_numpy(),
         "area_ha": area,
