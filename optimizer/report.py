@@ -167,7 +167,8 @@ def _binding(result: PlanResult, frame: pd.DataFrame) -> list[str]:
         value = float(used.get(name, np.nan))
         tight = abs(value - rhs) <= 0.005 * max(abs(rhs), 1e-9)
         state = "binding: it limits the plan" if tight else "not binding"
-        out.append(f"- `{name}`: {value:,.2f} {sense} {rhs:,.2f} ({state})")
+        unit = {"budget": "CNY", "sediment": "t/yr", "target": "t CO2e"}.get(name, "ha")
+        out.append(f"- `{name}`: {value:,.2f} {unit} {sense} {rhs:,.2f} {unit} ({state})")
     if not out:
         out.append("- no coupling constraint could bind: every parcel simply took its best option")
     return out
