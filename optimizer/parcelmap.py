@@ -286,4 +286,4 @@ def map_svg(layout: Layout, plan: pd.DataFrame, by: str, title: str, fig_id: str
     height = max(layout.height, 50 + 18 * len(area))
     return (f'<svg id="{fig_id}" class="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
             f'width="{width:.0f}" height="{height:.0f}" role="img"><title>{escape(title)}</title>\n'
-            + "\n".join(parts + legend + extra) + "\n</svg>")
+            + "\n".join(parts + labels + legend + extra) + "\n</svg>")

@@ -177,3 +177,6 @@ def test_csv_project_without_coordinates_gets_a_treemap_with_parcels_sized_by_ar
         assert x >= 0 and y >= 0 and x + w <= layout.width + 1e-6 and y + h <= layout.height + 1e-6
     html = (demo / "report.html").read_text(encoding="utf-8")
     assert "grouped by landform (not a map)" in html
+    mix_map = re.search(r'<svg id="map-mix".*?</svg>', html, re.S).group(0)
+    for landform in set(plan["landform"]):  # every landform block is framed and named
+        assert f'class="grouplabel">{landform}</text>' in mix_map, landform
