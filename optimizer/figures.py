@@ -46,7 +46,7 @@ def carbon_over_time(traj: pd.DataFrame, pools: list[str], horizon_label: str = 
             chart.band(list(years), list(low + neg[p]), list(low), _pool_colour(p, i), f"{p} (emission)")
             low = low + neg[p]
     chart.hline(0.0, "#333")
-    chart.line(list(years), list(traj["net"]), "#000000", "plan, net")
+    chart.line(list(years), list(traj["net"]), "#000000", "plan (credited)" if "buffer" in pools else "plan, net")
     chart.line(list(years), list(traj["natural"]), "#D55E00", "natural recovery", dash="6 4")
     last = traj.iloc[-1]
     chart.marker(years[-1], float(last["net"]), "#000000", f"{fmt(float(last['net']))} t {horizon_label}".strip(),

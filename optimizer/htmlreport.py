@@ -123,20 +123,41 @@ def _erosion_frame(result: PlanResult, frame: pd.DataFrame) -> pd.DataFrame | No
 
 
 def _pool_rows(summary: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Pool names (marked when the accounting policy does not count them) and one row per year
+    (2030 when known, the horizon) with the credited total (the net where there is none)."""
     pools = list(summary["carbon_by_pool"])
+    counted = summary.get("counted_pools")
+    names = [p if counted is None or p in counted or p == "buffer" else f"{p} (not counted)" for p in pools]
+    credited = summary.get("credited_tco2e") is not None
     rows = []
-    for year, by_pool, net in ((2030, summary.get("carbon_2030_by_pool"), summary.get("carbon_2030_tco2e")),
-                               (summary["horizon_year"], summary["carbon_by_pool"], summary["carbon_tco2e"])):
+    for year, by_pool, total in ((2030, summary.get("carbon_2030_by_pool"),
+                                  summary.get("credited_2030_tco2e" if credited else "carbon_2030_tco2e")),
+                                 (summary["horizon_year"], summary["carbon_by_pool"],
+                                  summary["credited_tco2e" if credited else "carbon_tco2e"])):
         if by_pool is not None:
-            rows.append({"year": year, "pools": [by_pool.get(p) for p in pools], "net": net})
-    return pools, rows
+            rows.append({"year": year, "pools": [by_pool.get(p) for p in pools], "net": total})
+    return names, rows
+
+
+def _policy_rows(summary: dict[str, Any]) -> list[tuple[str, str, bool]] | None:
+    """(setting, value, changed from the default) of the accounting policy, None without one."""
+    policy = summary.get("accounting")
+    if not policy:
+        return None
+    try:
+        from estimators.accounting import AccountingPolicy
+        from optimizer.accounting import describe
+
+        return describe(AccountingPolicy(**policy))
+    except (ImportError, TypeError):  # a policy this version cannot describe: show it as it is
+        return [(str(k), str(v), False) for k, v in policy.items()]
 
 
 def _figures(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any], project: Project,
              items: pd.DataFrame, frontier: Any) -> dict[str, Markup]:
     out: dict[str, Markup] = {}
     traj = pool_trajectory(project, frame, result.horizon_year)
-    pools = [p for p in summary["carbon_by_pool"] if p in traj.columns]
+    pools = [p for p in summary["carbon_by_pool"] if p in traj.attrs.get("counted", traj.columns)]
     out["carbon"] = Markup(figures.carbon_over_time(traj, pools, f"by {result.horizon_year}"))
     out["cost"] = Markup(figures.cost_by_item(items, result.settings.budget_cny))
     if frontier is not None:
@@ -180,7 +201,7 @@ def report_context(result: PlanResult, frame: pd.DataFrame, summary: dict[str, A
         "title": f"Restoration plan: {project.name}",
         "project": project, "summary": summary, "kind": kind, "credited": credited,
         "budget_share": (summary["cost_cny"] / budget) if budget else None,
-        "accounting": summary.get("accounting"),
+        "accounting": _policy_rows(summary),
         "pools": pools, "pool_rows": pool_rows,
         "maps": maps, "map_note": map_note,
         "figures": _figures(result, frame, summary, project, items, frontier),

@@ -77,7 +77,9 @@ NUMERIC_RULES: dict[str, tuple[bool, float, float, bool, bool, str]] = {
     "soc_g_kg": (True, 0.0, 1000.0, False, False, "an organic carbon content in g/kg, 0 or more"),
     "bulk_density_g_cm3": (False, 0.5, 2.5, True, True, "a bulk density in g/cm3 between 0.5 and 2.5"),
     "clay_pct": (False, 0.0, 100.0, False, False, "a clay content in % from 0 to 100"),
-    "soil_depth_cm": (False, 0.0, 1000.0, True, False, "a substrate depth in cm greater than 0"),
+    "soil_depth_cm": (False, 0.0, 1000.0, False, False, "a substrate depth in cm, 0 (bare rock) or more"),
+    "rock_fragment_pct": (False, 0.0, 100.0, False, False,
+                          "a rock-fragment share of the substrate in % from 0 to 100, or blank for the landform's"),
     "erosion_tolerance_t_ha_yr": (False, 0.0, np.inf, True, False,
                                   "a soil-loss tolerance in t/ha/yr greater than 0, or blank for the project's"),
 }

@@ -41,6 +41,7 @@ def estimate_settings(project: Project, horizon_year: int | None = None) -> Esti
         regrading=options.get("regrading"),
         amendments=options.get("amendments"),
         mixes=options.get("mixes"),
+        accounting=project.accounting,
     )
 
 
@@ -79,8 +80,9 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
     other tables (costs, regions, climate) are kept.
     """
     cat = project.catalogue
-    used_species = table.mix_species.columns[(table.mix_species.loc[table.rows["mix"].unique()] > 0).any()]
-    used = (set(table.rows["regrading"]) | set(table.rows["amendment"]) | set(table.rows["mix"])
+    mixes = table.rows["mix"].unique()
+    used_species = table.mix_species.columns[(table.mix_species.loc[mixes] > 0).any()]
+    used = (set(table.rows["regrading"].unique()) | set(table.rows["amendment"].unique()) | set(mixes)
             | set(used_species))
     known = (set(cat.regrading["regrading"]) | set(cat.amendments["amendment"]) | set(cat.mixes["mix"])
              | set(cat.species["species"]) | set(cat.regions["region"]))

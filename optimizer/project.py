@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from estimators.accounting import AccountingPolicy
+from optimizer.accounting import policy_from
 from optimizer.catalogue import Catalogue, load_catalogue, parse_option_id
 from optimizer.errors import InputError
 from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults, validate_parcels
@@ -29,7 +31,7 @@ from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults
 log = logging.getLogger(__name__)
 
 TOML = "project.toml"
-SECTIONS = ("project", "budget", "constraints", "options", "parameters")
+SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting")
 PROJECT_KEYS = ("name", "region", "start_year", "horizon_year")
 DEFAULT_HORIZON = 2060
 YEAR_RANGE = (1990, 2200)
@@ -69,6 +71,7 @@ class Project:
     assumptions : sentences for the report: which defaults were used, for how many parcels
     parcels_file : the parcel file read
     overrides : [parameters] table -> absolute path
+    accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
     """
 
     root: Path
@@ -84,6 +87,7 @@ class Project:
     assumptions: list[str] = field(default_factory=list)
     parcels_file: Path | None = None
     overrides: dict[str, Path] = field(default_factory=dict)
+    accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
 
     @property
     def total_area_ha(self) -> float:
@@ -387,6 +391,7 @@ def load_project(path: str | Path) -> Project:
     constraints = _constraints_section(doc)
     options = _options_section(doc)
     overrides = _parameters_section(doc, root)
+    accounting = policy_from(doc.section("accounting"), lambda key, message: doc.error("accounting", key, message))
     parcel_path = find_parcel_file(root)
 
     catalogue = load_catalogue(overrides or None)
@@ -404,6 +409,6 @@ def load_project(path: str | Path) -> Project:
     project = Project(root=root.resolve(), budget_cny=budget, constraints=constraints,
                       options=options, parcels=parcels, catalogue=catalogue,
                       assumptions=_assumptions(doc, constraints, region_row, parcels),
-                      parcels_file=parcel_path, overrides=overrides, **head)
+                      parcels_file=parcel_path, overrides=overrides, accounting=accounting, **head)
     log.info("loaded project %s: %d parcels, %.1f ha", project.name, len(parcels), project.total_area_ha)
     return project

@@ -146,7 +146,7 @@ def test_two_parcel_files_are_ambiguous(tmp_path):
     (12, "soil_ph", "", "a value is required here"),
     (13, "parcel_id", "", "a parcel_id is required on every row"),
     (14, "slope_deg", "3O", "'3O' is not a number"),
-    (15, "soil_depth_cm", "0", "0 is too small"),
+    (15, "soil_depth_cm", "-1", "-1 is too small"),
 ])
 def test_parcel_cell_errors(tmp_path, row, column, value, expected):
     root = copy_example(tmp_path)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from optables import make_option_table
+from optimizer.candidates import carbon_column
 from optimizer.errors import RunError
 from optimizer.planning import plan
 from optimizer.settings import PlanSettings
@@ -20,7 +21,7 @@ def _instance(seed: int = 3, objective: str = "max-carbon"):
     t.parcels.loc["P0004", "status"] = "lock_out"
     cost = float((t.rows["area_ha"] * t.rows["cost_cny_ha"]).sum() / 8)
     if objective == "min-cost":
-        carbon = float((t.rows["area_ha"] * t.rows["net_tco2e_ha"]).sum() / 8)
+        carbon = float((t.rows["area_ha"] * t.rows[carbon_column(t)]).sum() / 8)
         s = PlanSettings(objective="min-cost", target_tco2e=1.2 * carbon, min_area_share={"tree": 0.15},
                          mip_gap=0.0)
     else:
@@ -31,7 +32,7 @@ def _instance(seed: int = 3, objective: str = "max-carbon"):
 
 def _objective(result) -> float:
     frame = result.table.rows.iloc[result.solution.rows]
-    column = "cost_cny_ha" if result.settings.objective == "min-cost" else "net_tco2e_ha"
+    column = "cost_cny_ha" if result.settings.objective == "min-cost" else carbon_column(result.table)
     return float((frame["area_ha"] * frame[column]).sum())
 
 
@@ -52,7 +53,7 @@ def test_runner_up_is_the_second_best_given_the_others(objective):
     why = why_frame(result)
     chosen = result.solution.rows
     assert not why["gap"].any()  # solved to gap 0: no unblocked option beats the choice
-    column = "cost_cny_ha" if objective == "min-cost" else "net_tco2e_ha"
+    column = "cost_cny_ha" if objective == "min-cost" else carbon_column(t)
     found = 0
     for p, r in enumerate(why.itertuples()):
         restricted = _fixed_others(t, chosen, p)
@@ -115,7 +116,7 @@ def test_the_named_binding_constraint_really_binds(case):
     if case == "no budget":
         t.parcels.loc["P0004", "status"] = "lock_out"
     area = t.rows["area_ha"]
-    s = make(float((area * t.rows["cost_cny_ha"]).sum() / 8), float((area * t.rows["net_tco2e_ha"]).sum() / 8))
+    s = make(float((area * t.rows["cost_cny_ha"]).sum() / 8), float((area * t.rows[carbon_column(t)]).sum() / 8))
     result = plan(t, s)
     why = why_frame(result)
     base = _objective(result)
@@ -160,6 +161,6 @@ def test_gap_is_reported_when_a_better_option_fits():
     chosen[p] = natural
     why = explain_plan(t, s.with_(min_area_share={}, max_species_area_share=None), chosen)
     assert bool(why["gap"].iloc[p]) and "within its gap" in why["why"].iloc[p]
-    area = t.rows["area_ha"] * t.rows["net_tco2e_ha"]
+    area = t.rows["area_ha"] * t.rows[carbon_column(t)]
     gain_back = float(area.iloc[result.solution.rows[p]] - area.iloc[natural])
     assert gain_back > 0 and why["runner_up_d_carbon_tco2e"].iloc[p] >= gain_back - 1e-9
