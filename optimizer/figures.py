@@ -43,7 +43,7 @@ def carbon_over_time(traj: pd.DataFrame, pools: list[str], horizon_label: str = 
     low = np.zeros(len(years))
     for i, p in enumerate(pools):
         if neg[p].any():
-            chart.band(list(years), list(low + neg[p]), list(low), _pool_colour(p, i), f"{p} (emission)")
+            chart.band(list(years), list(low + neg[p]), list(low), _pool_colour(p, i), f"{p} (loss)")
             low = low + neg[p]
     chart.hline(0.0, "#333")
     chart.line(list(years), list(traj["net"]), "#000000", "plan (credited)" if "buffer" in pools else "plan, net")

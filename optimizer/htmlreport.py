@@ -187,7 +187,8 @@ def report_context(result: PlanResult, frame: pd.DataFrame, summary: dict[str, A
                    frontier: Any = None) -> dict[str, Any]:
     """Everything the template shows, as plain values, lists and SVG markup."""
     why = why_frame(result)
-    items, items_used = cost_items(frame, project.catalogue, project.region)
+    slope = project.parcels.set_index("parcel_id")["slope_deg"].reindex(frame["parcel_id"]).to_numpy(dtype=float)
+    items, items_used = cost_items(frame, project.catalogue, project.region, slope)
     used = used_rows(project.catalogue, project.region, frame, items_used)
     sources = read_sources((data_dir() / "SOURCES.md").read_text(encoding="utf-8"))
     kind, credited = _credited(summary)

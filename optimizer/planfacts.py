@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimators.optioncost import unit_costs
+from estimators.optioncost import is_terrace, unit_costs
 from estimators.table import LAYERS, OptionTable
 
 __all__ = ["FACT_COLUMNS", "add_plan_facts", "cost_items", "mix_facts", "species_names"]
@@ -92,25 +92,31 @@ def _amendment_prices(amendments: pd.DataFrame, price: dict[str, float]) -> dict
     return out
 
 
-def cost_items(plan: pd.DataFrame, catalogue: Any, region: str) -> tuple[pd.DataFrame, list[str]]:
+def cost_items(plan: pd.DataFrame, catalogue: Any, region: str,
+               slope_deg: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The plan's cost by item [CNY] per parcel, and the costs.csv items the plan uses.
 
     ``plan`` is plan.csv's frame (area_ha, regrading, amendment, mix, capital_cny,
     maintenance_cny, earthwork_m3, {layer}_share). Items: earthwork, regrading (per-ha price of
     terraces, contours), amendments, planting (trees, shrubs, grass seeding), natural closure,
     maintenance; ``other`` is what capital holds beyond them (0 when the items add up).
+    ``slope_deg`` [degrees] per plan row prices techniques sold per m2 of slope surface.
+    Earthwork of terraces (bench cut) is in their per-ha price, so it is not priced again.
     """
     price = unit_costs(catalogue.costs)
     area = plan["area_ha"].to_numpy(dtype=float)
     used: list[str] = []
-    earth_m3 = _column(plan, "earthwork_m3").fillna(0.0).to_numpy(dtype=float)
+    reg = plan["regrading"].astype(str)
+    terraces = set(catalogue.regrading["regrading"][is_terrace(catalogue.regrading)].astype(str))
+    earth_m3 = _column(plan, "earthwork_m3").fillna(0.0).to_numpy(dtype=float) * ~reg.isin(terraces).to_numpy()
     items: dict[str, np.ndarray] = {"earthwork": earth_m3 * price.get("earthwork_cny_m3", 0.0)}
     if (earth_m3 > 0).any():
         used.append("earthwork_cny_m3")
-    reg = plan["regrading"].astype(str)
     per_ha = reg.map(lambda k: price.get(f"{k}_cny_ha", 0.0)).to_numpy(dtype=float)
-    items["regrading"] = area * per_ha
-    used += sorted({f"{k}_cny_ha" for k in reg if f"{k}_cny_ha" in price})
+    per_m2 = reg.map(lambda k: price.get(f"{k}_cny_m2", 0.0)).to_numpy(dtype=float)
+    slope = np.zeros(len(plan)) if slope_deg is None else np.minimum(np.asarray(slope_deg, dtype=float), 85.0)
+    items["regrading"] = area * (per_ha + per_m2 * 1.0e4 / np.cos(np.radians(slope)))
+    used += sorted({f"{k}_cny_{u}" for k in reg for u in ("ha", "m2") if f"{k}_cny_{u}" in price})
     amend = _amendment_prices(catalogue.amendments, price)
     am = plan["amendment"].astype(str)
     items["amendments"] = area * am.map(lambda k: amend.get(k, ("", 0.0))[1]).to_numpy(dtype=float)

@@ -87,8 +87,11 @@ def _expected_rows(plan: pd.DataFrame) -> set[tuple[str, str]]:
     prices = {r["item"] for r in _catalogue_rows("costs.csv")}
     planted = plan["mix"] != "natural"
     items = {"maintenance_years"}
-    items |= {"earthwork_cny_m3"} if (plan["earthwork_m3"] > 0).any() else set()
-    items |= {f"{r}_cny_ha" for r in set(plan["regrading"]) if f"{r}_cny_ha" in prices}
+    # terraces carry their bench cut in their per-ha price; other regradings pay earthwork per m3
+    terraces = {r["regrading"] for r in _catalogue_rows("regrading.csv")
+                if not r["target_slope_deg"] and r["bench_spacing_m"]}
+    items |= {"earthwork_cny_m3"} if (plan.loc[~plan["regrading"].isin(terraces), "earthwork_m3"] > 0).any() else set()
+    items |= {f"{r}_cny_{u}" for r in set(plan["regrading"]) for u in ("ha", "m2") if f"{r}_cny_{u}" in prices}
     items |= {f"{a}_cny_t" if f"{a}_cny_t" in prices else "topsoil_cny_m3" for a in set(plan["amendment"]) - {"none"}}
     for layer, item in (("tree", "tree_planting_cny_ha"), ("shrub", "shrub_planting_cny_ha"),
                         ("grass", "grass_seeding_cny_ha")):
@@ -180,3 +183,17 @@ def test_csv_project_without_coordinates_gets_a_treemap_with_parcels_sized_by_ar
     mix_map = re.search(r'<svg id="map-mix".*?</svg>', html, re.S).group(0)
     for landform in set(plan["landform"]):  # every landform block is framed and named
         assert f'class="grouplabel">{landform}</text>' in mix_map, landform
+
+
+def test_cost_items_add_up_to_each_parcels_cost(demo):
+    from optimizer.planfacts import cost_items
+    from optimizer.project import load_project
+
+    project = load_project(EXAMPLE)
+    plan = pd.read_csv(demo / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
+    slope = project.parcels.set_index("parcel_id")["slope_deg"].reindex(plan["parcel_id"]).to_numpy()
+    items, used = cost_items(plan, project.catalogue, project.region, slope)
+    assert (items["other"].abs() < 1.0).all()  # every CNY of capital is explained by an item
+    assert items.sum(axis=1).to_numpy() == pytest.approx(plan["cost_cny"].to_numpy(), rel=1e-4, abs=1.0)
+    html = (demo / "report.html").read_text(encoding="utf-8")
+    assert ">other</text>" not in html
