@@ -211,7 +211,8 @@ def report_context(result: PlanResult, frame: pd.DataFrame, summary: dict[str, A
         "chosen": [{"option": k, **v} for k, v in chosen.to_dict(orient="index").items()],
         "constraints": _constraints(result, frame),
         "assumptions": used[used["assumption"]].to_dict(orient="records"),
-        "project_notes": list(project.assumptions) + list(project.catalogue.notes),
+        "project_notes": list(project.assumptions) + list(project.catalogue.notes)
+        + [a for a in result.table.meta.get("assumptions", []) if a.startswith(("accounting.csv", "buffer.csv"))],
         "used": used.to_dict(orient="records"),
         "references": references(used, sources),
         "generated": time.strftime("%Y-%m-%d"),
