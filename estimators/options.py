@@ -259,7 +259,7 @@ class _Rows:
         """The OptionTable with every column at the horizon and the report year."""
         s, cand, policy = self.settings, self.cand, self.settings.accounting
         pools = self.pools()
-        net = sum(v for p, v in pools.items() if policy.counted(p))
+        net: Array = np.sum([v for p, v in pools.items() if policy.counted(p)], axis=0)
         reg = self.regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
         am = self.amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
         mix = np.asarray(self.curves.mixes, dtype=str)[cand.mix]

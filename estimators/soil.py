@@ -486,7 +486,9 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     full = _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
                           deep_fraction, kept, start_yr)
     pick = np.searchsorted(kept, wanted)
-    return SoilTrajectory(*(None if a is None else a[:, pick] for a in full))
+    assert full.imported is not None and full.stable is not None and full.plant is not None
+    return SoilTrajectory(full.topsoil[:, pick], full.subsoil[:, pick], full.imported[:, pick],
+                          full.stable[:, pick], full.plant[:, pick])
 
 
 def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArray[np.bool_], cap: Array,
