@@ -259,7 +259,8 @@ class _Rows:
     def pools(self) -> dict[str, Array]:
         """Every pool [t CO2e/ha] at the years ``t`` (n, K), buffer excluded."""
         key = self.grow.key(self.cand.amendment, self.cand.mix)
-        gained = self.grow.carbon[key][:, :, self.t] - self.grow.carbon[key][:, :, :1]  # (n, 3, K)
+        curve = self.grow.carbon[:, :, self.t] - self.grow.carbon[:, :, :1]  # (A*M, 3, K)
+        gained = curve[key]  # (n, 3, K)
         s = self.settings
         lost = self.erosion.loss(self.cand.mix, self.t)  # [t/ha]
         soc = self.soil.soc_g_kg[:, None] / 1000.0
@@ -290,7 +291,7 @@ class _Rows:
         """The OptionTable with every column at the horizon and the report year."""
         s, cand, policy = self.settings, self.cand, self.settings.accounting
         pools = self.pools()
-        net = sum(v for p, v in pools.items() if policy.counted(p))
+        net: Array = np.sum([v for p, v in pools.items() if policy.counted(p)], axis=0)
         reg = self.regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
         am = self.amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
         mix = np.asarray(self.curves.mixes, dtype=str)[cand.mix]
