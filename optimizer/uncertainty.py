@@ -219,7 +219,7 @@ def summary(ens: Ensemble) -> dict[str, Any]:
         "vm0047": {"threshold_pct": VM0047_THRESHOLD_PCT, "deduction_pct": deduct,
                    "deduction_tco2e": None if deduct is None else float(credited.mean() * deduct / 100.0)},
         "mc_standard_error_tco2e": float(credited.std(ddof=1) / np.sqrt(credited.size)) if credited.size > 1 else None,
-        "deterministic": ens.deterministic,
+        "deterministic": {k: (v if np.isfinite(v) else None) for k, v in ens.deterministic.items()},
         "credited_tco2e": spread(credited),
         "credited_2030_tco2e": spread(ens.totals["credited_2030_tco2e"])
         if np.isfinite(ens.totals["credited_2030_tco2e"]).all() else None,
@@ -276,10 +276,11 @@ def report_lines(s: dict[str, Any], horizon: int) -> list[str]:
         if v is None:
             continue
         det = s["deterministic"].get(key)
+        det = float("nan") if det is None else det
         lines.append(f"| {label} | {det:,.0f} | {v['mean']:,.0f} | {v['p05']:,.0f} | {v['p50']:,.0f} | {v['p95']:,.0f} |")
     for pool, v in s["carbon_by_pool"].items():
         if v["sd"] > 0:
-            lines.append(f"| pool {pool} t CO2e | {s['deterministic'].get(pool + '_tco2e', float('nan')):,.0f} | "
+            lines.append(f"| pool {pool} t CO2e | {s['deterministic'].get(pool + '_tco2e') or float('nan'):,.0f} | "
                          f"{v['mean']:,.0f} | {v['p05']:,.0f} | {v['p50']:,.0f} | {v['p95']:,.0f} |")
     lines.append("")
     if pct is not None:

@@ -43,7 +43,7 @@ def _compare(ev: PlanResult, rk: PlanResult, mat: np.ndarray, alpha: float) -> t
     """Expected-value plan and risk-aware plan side by side: mean, P10, CVaR, cost, changes."""
     area = ev.table.rows["area_ha"].to_numpy(dtype=float)
     cost = area * ev.table.rows["cost_cny_ha"].to_numpy(dtype=float)
-    cols = {}
+    cols: dict[str, Any] = {}
     for name, res in (("expected_value", ev), ("risk_aware", rk)):
         x = mat[:, res.solution.rows].sum(axis=1)
         cols[name] = {"mean_tco2e": float(x.mean()), "p10_tco2e": float(np.percentile(x, 10)),
@@ -88,7 +88,7 @@ def _alternatives(result: PlanResult, k: int, within: float) -> tuple[dict[str, 
     cost = area * rows["cost_cny_ha"].to_numpy(dtype=float)
     frame = alternatives_frame(result, plans)
     firm = frame.groupby("parcel_id", sort=False)["firm"].any()
-    info = {"within": within, "requested": k, "found": len(plans), "firm_parcels": int(firm.sum()),
+    info: dict[str, Any] = {"within": within, "requested": k, "found": len(plans), "firm_parcels": int(firm.sum()),
             "plans": [{"plan": i + 1, "credited_tco2e": float(carbon[p.rows].sum()),
                        "cost_cny": float(cost[p.rows].sum())} for i, p in enumerate(plans)]}
     lines = ["## Near-optimal alternatives", "",
