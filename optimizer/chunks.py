@@ -38,6 +38,7 @@ from estimators.table import OptionTable
 from optimizer.candidates import Candidates, Extremes, candidate_arrays, extremes, finish, prune_superset
 from optimizer.errors import InputError
 from optimizer.pipeline import catalogue_assumptions, estimate_meta, estimate_settings, used_keys
+from optimizer.planfacts import add_plan_facts
 from optimizer.project import Project
 from optimizer.settings import CHUNK_SIZE, PlanSettings
 
@@ -155,6 +156,7 @@ def estimate_candidates(project: Project, settings: PlanSettings, *, horizon_yea
     table, cand = combine(slices, settings)
     used = set().union(*(s.used for s in slices))
     table.meta.update(estimate_meta(project, catalogue_assumptions(project, used), time.perf_counter() - started))
+    add_plan_facts(table, project.catalogue)  # per-row facts, as pipeline.estimate adds them
     log.info("estimated %d parcels in %d slice(s): %d option rows, %d candidates kept, %.1f s",
              len(project.parcels), len(slices), table.meta["n_option_rows"], cand.rows.size,
              time.perf_counter() - started)

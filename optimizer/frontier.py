@@ -193,8 +193,9 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
     settings : plan settings; every constraint is kept except the budget, which is swept; the
         objective is max-carbon (a carbon target, if any, stays as a constraint)
     points : number of budgets, >= 2, evenly spaced and including both ends
-    candidates : the selection for ``frontier_settings(settings)`` when it was made already (the
-        chunked estimate, ``optimizer.chunks``); default ``select(table, ...)``
+    candidates : the selection when it was made already (the chunked estimate,
+        ``optimizer.chunks``), under ``frontier_settings(settings)`` or the plan's own settings
+        (the same rows: budget and objective are no dominance criteria); default ``select``
     evaluator : how the presolve evaluates its Lagrangian (``optimizer.distributed``)
 
     Each solve goes through ``optimizer.planning.solve_candidates`` (Lagrangian presolve, a
@@ -209,7 +210,10 @@ def frontier(table: OptionTable, settings: PlanSettings, points: int = 8, *,
         raise InputError(f"--points must be at least 2 (got {points})")
     t0 = time.perf_counter()
     base = frontier_settings(settings)
-    cand = select(table, base) if candidates is None else candidates
+    if candidates is None:
+        cand = select(table, base)
+    else:  # a plan's selection serves too: the budget is no dominance criterion, only its flag goes
+        cand = replace(candidates, active={k: v for k, v in candidates.active.items() if k != "budget"})
     precheck(table, cand, base)
     t_select = time.perf_counter() - t0
     sweep = _Sweep(cand, evaluator)
@@ -274,45 +278,28 @@ def frontier_dict(result: FrontierResult) -> dict[str, Any]:
     }
 
 
-def _plot(result: FrontierResult, path: Path) -> bool:
-    """frontier.png (cost against carbon) when matplotlib imports; False when it does not."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        log.info("matplotlib is not installed: no frontier.png")
-        return False
-    cost = [p.cost_cny / 1e6 for p in result.points]
-    carbon = [p.carbon_tco2e for p in result.points]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    ax.plot(cost, carbon, marker="o")
-    ax.set_xlabel("cost (M CNY)")
-    ax.set_ylabel(f"carbon by {result.horizon_year} (t CO2e)")
-    ax.set_title("Cost versus carbon: max-carbon plan per budget")
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
-
-
-def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = False) -> dict[str, Any]:
+def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = False, *,
+                   budget_cny: float | None = None, table: OptionTable | None = None) -> dict[str, Any]:
     """Write frontier.csv, frontier.json (and frontier.png if matplotlib imports) into ``outdir``
     atomically; return the frontier.json dict (key ``plot``: "frontier.png" or None).
 
-    An existing non-empty ``outdir`` is an InputError unless ``force``.
+    With ``table`` the plan of every point goes to plans/plan_XX.csv (key ``plans``); the
+    project's ``budget_cny`` is marked on the plot (``optimizer.frontierout``). An existing
+    non-empty ``outdir`` is an InputError unless ``force``.
     """
+    from optimizer.frontierout import frontier_png, write_point_plans
+
     t0 = time.perf_counter()
 
     def fill(tmp: Path) -> dict[str, Any]:
         frontier_frame(result).to_csv(tmp / "frontier.csv", index=False, float_format=FLOAT_FORMAT,
                                       lineterminator="\n", encoding=CSV_ENCODING)
-        plotted = _plot(result, tmp / "frontier.png")
+        plotted = frontier_png(result, tmp / "frontier.png", budget_cny)
+        plans = write_point_plans(result, table, tmp) if table is not None else []
         result.timings["write"] = time.perf_counter() - t0
         data = frontier_dict(result)
         data["plot"] = "frontier.png" if plotted else None
+        data["plans"] = plans
         (tmp / "frontier.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return data
 

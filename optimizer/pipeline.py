@@ -20,7 +20,9 @@ from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.accounting import default_policy, defaults_table
 from optimizer.errors import InputError
+from optimizer.planfacts import add_plan_facts
 from optimizer.project import Project
+from optimizer.provenance import data_hash
 from optimizer.settings import PlanSettings
 
 __all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
@@ -59,6 +61,7 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
         table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
     table.meta.update(estimate_meta(project, catalogue_assumptions(project, used_keys(table)),
                                     time.perf_counter() - started))
+    add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table
@@ -69,7 +72,8 @@ def estimate_meta(project: Project, catalogue_lines: list[str], seconds: float) 
     return {"project": project.name, "region": project.region, "estimate_s": seconds,
             "timings_s": {"estimate": seconds},
             "assumptions": (list(project.assumptions) + list(project.catalogue.notes) + catalogue_lines
-                            + _accounting_assumptions(project))}
+                            + _accounting_assumptions(project)),
+            "data_hash": data_hash(project.catalogue)}
 
 
 def used_keys(table: OptionTable) -> set[str]:

@@ -49,6 +49,9 @@ class PlanResult:
     timings: dict[str, float | None] = field(default_factory=dict)
     presolve: Presolve | None = None
     selected: Candidates | None = None
+    #: optional additions to the outputs: "summary" (keys for summary.json), "markdown" (report
+    #: lines), "csv" (file name -> DataFrame), filled by optimizer.uncertainty_plan
+    extras: dict = field(default_factory=dict)
 
     @property
     def horizon_year(self) -> int:

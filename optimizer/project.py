@@ -49,7 +49,7 @@ OPTION_TABLES = {"regrading": ("regrading", "regrading"), "amendments": ("amendm
                  "mixes": ("mixes", "mix")}
 #: [parameters] keys: catalogue tables a project may override (plus growth inventory data).
 PARAMETER_KEYS = ("species", "regions", "climate", "regrading", "amendments", "mixes", "costs",
-                  "ipcc_soil", "growth")
+                  "ipcc_soil", "growth", "uncertainty")
 
 
 @dataclass
@@ -394,7 +394,7 @@ def load_project(path: str | Path) -> Project:
     accounting = policy_from(doc.section("accounting"), lambda key, message: doc.error("accounting", key, message))
     parcel_path = find_parcel_file(root)
 
-    catalogue = load_catalogue(overrides or None)
+    catalogue = load_catalogue({k: v for k, v in overrides.items() if k != "uncertainty"} or None)
     region_row = _region_row(doc, catalogue, head["region"])
     _check_options(doc, options, catalogue, head["region"])
 
