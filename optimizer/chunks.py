@@ -8,15 +8,17 @@ planning needs:
 * the allowed rows (locks, forced options, erosion tolerance: per-parcel filters) that survive
   ``candidates.prune_superset`` (dominance on every row the settings could make binding: per
   parcel, and it keeps every row the final selection keeps), with all their option-table columns
-  for the report;
+  for the report, plus each parcel's natural-recovery row (the report's erosion before/after);
 * per parcel the largest and smallest value of every row quantity over the allowed rows
   (``candidates.Extremes``), from which the binding rows are found exactly as ``select`` does;
 * the counts and option keys the report states.
 
 ``combine`` joins the slices in parcel order and finishes the selection (binding rows, then
-dominance on them: ``candidates.finish``). The result is an ``OptionTable`` holding only the
-candidate rows (``meta["n_option_rows"]`` keeps the full count) and the same ``Candidates`` as
-``select`` on the whole table, so the plan and plan.csv are the same byte for byte.
+dominance on them: ``candidates.finish``). The result is an ``OptionTable`` holding only those
+rows (``meta["n_option_rows"]`` keeps the full count) and the same ``Candidates`` as ``select``
+on the whole table, so the plan, plan.csv and summary.json are the same. What looks at options
+beyond the candidates sees fewer rows: the report's per-parcel runner-up (``optimizer.why``)
+then names no option that a lock or the erosion tolerance excludes.
 
 With a ``dask.distributed`` client the slices are estimated on its workers (``client.map``); only
 the slices' results travel back. ``client(workers, scheduler)`` makes the client the CLI asks
@@ -73,8 +75,12 @@ def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: Esti
     c = candidate_arrays(table, settings, row_offset=row_offset)
     ext = extremes(c)
     c = prune_superset(c, settings)
-    rows = table.rows.iloc[c.rows].reset_index(drop=True)
-    c = replace(c, rows=np.arange(c.rows.size))
+    keep = np.zeros(len(table.rows), dtype=bool)  # the candidates, and natural recovery for the report
+    keep[c.rows] = True
+    keep |= table.rows["option_id"].to_numpy(dtype=object) == "natural"
+    kept = np.flatnonzero(keep)
+    rows = table.rows.iloc[kept].reset_index(drop=True)
+    c = replace(c, rows=np.searchsorted(kept, c.rows))
     return Slice(rows, table.parcels, c, ext, len(table.rows), used_keys(table), table.mix_species,
                  dict(table.meta), table.years, table.start_year, table.horizon_year, time.perf_counter() - t0)
 

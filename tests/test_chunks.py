@@ -72,7 +72,8 @@ def test_cli_plan_chunked_is_byte_identical(tmp_path, capsys):
     one = json.loads(capsys.readouterr().out)
     assert run(["plan", str(EXAMPLE), "-o", str(tmp_path / "chunked"), "--chunk-size", "7", "--json"]) == 0
     chunked = json.loads(capsys.readouterr().out)
-    assert (tmp_path / "chunked" / "plan.csv").read_bytes() == (tmp_path / "one" / "plan.csv").read_bytes()
+    for name in ("plan.csv", "report.md"):
+        assert (tmp_path / "chunked" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
     for d in (one, chunked):
         d.pop("timings_s")
         d["presolve"].pop("presolve_s")
