@@ -55,8 +55,11 @@ log = logging.getLogger(__name__)
 
 #: the model's feasibility tolerance on a scaled row (HiGHS: 1e-7), generously rounded up
 MODEL_FEAS_TOL = 1e-6
-#: relative tolerance of the multiplier search and of the fixing margin
+#: relative tolerance of the multiplier search
 REL_TOL = 1e-9
+#: rounding allowance of the fixing, relative to the magnitudes summed (double precision sums of
+#: up to millions of terms err by ~1e-15 of them; 1e-11 leaves a wide berth)
+ROUND_TOL = 1e-11
 
 
 def _master(cuts: list[Evaluation], lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -183,9 +186,13 @@ class Presolve:
         return replace(self, keep=keep, plan=plan.copy(), plan_value=float(value))
 
 
-def fixing_margin(R: Relaxation, lam: np.ndarray, upper: float, lower: float) -> float:
-    """Slack added to L - LB before dropping a candidate (scaled objective units)."""
-    return float(MODEL_FEAS_TOL * np.abs(lam).sum() + REL_TOL * (1.0 + abs(upper) + abs(lower)))
+def fixing_margin(R: Relaxation, ev: Evaluation, lower: float) -> float:
+    """Slack added to L - LB before dropping a candidate (scaled objective units): what a plan the
+    model accepts may gain by exceeding each row by its feasibility tolerance (MODEL_FEAS_TOL x
+    sum |lambda|), plus rounding: ROUND_TOL times every magnitude that enters L, LB and the
+    deficits (the per-parcel maxima, lambda'b, the values themselves)."""
+    size = float(np.abs(ev.best).sum() + abs(ev.lam @ R.b) + abs(ev.value) + abs(lower)) + 1.0
+    return float(MODEL_FEAS_TOL * np.abs(ev.lam).sum() + ROUND_TOL * size)
 
 
 def feasible_mask(R: Relaxation, lam: np.ndarray, max_evals: int = 60) -> tuple[np.ndarray, int]:
@@ -212,7 +219,7 @@ def feasible_mask(R: Relaxation, lam: np.ndarray, max_evals: int = 60) -> tuple[
             used += found.evaluations
             ev = found.best
             slack = direction * R.b[r] + ev.value
-            margin = MODEL_FEAS_TOL * (1.0 + float(np.abs(ev.lam).sum())) + REL_TOL * (1.0 + abs(R.b[r]) + abs(ev.value))
+            margin = MODEL_FEAS_TOL * (1.0 + float(np.abs(ev.lam).sum())) + fixing_margin(Q, ev, direction * R.b[r])
             alive &= deficits(Q, ev) <= slack + margin
     if not np.all(np.logical_or.reduceat(alive, R.starts)):
         return np.ones(R.n, dtype=bool), used
@@ -267,7 +274,7 @@ def presolve(objective: np.ndarray, rows: list[CouplingRow], parcel: np.ndarray,
     deficit[idx] = deficits(work, ev)
     argmax = idx[ev.plan]
     value = None if plan is None else _value(R, plan)
-    margin = fixing_margin(work, ev.lam, ev.value, ev.value if value is None else value)
+    margin = fixing_margin(work, ev, ev.value if value is None else value)
     prices = {name: float(ev.lam[r] * R.obj_scale / R.scale[r]) for r, name in enumerate(R.names)}
     out = Presolve(alive.copy(), ev.value * R.obj_scale, None, None, ev.lam, prices, evaluations, converged,
                    0.0, deficit * R.obj_scale, argmax, margin * R.obj_scale)
