@@ -87,6 +87,7 @@ def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.
     status = _parcel_column(table, "status")
     forced = _parcel_column(table, "forced_option")
     ids = table.parcels.index.to_numpy()
+    line = row_offset + 2  # spreadsheet row of the table's first parcel
     bad = np.flatnonzero(~np.isin(status, STATUSES))
     if bad.size:
         i = bad[0]
@@ -94,7 +95,6 @@ def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.
                             "lock_in, lock_out or blank", i + line, "status")
     option = table.rows["option_id"].to_numpy(dtype=object)
     is_natural = option == NATURAL
-    line = row_offset + 2  # spreadsheet row of the table's first parcel
     row_status, row_forced = status[codes], forced[codes]
     ok = np.ones(len(option), dtype=bool)
     ok &= ~((row_status == "lock_out") & ~is_natural)

@@ -101,8 +101,14 @@ def combine(slices: list[Slice], settings: PlanSettings) -> tuple[OptionTable, C
     par_off = np.cumsum([0] + [len(s.parcels) for s in slices])
     species = _species(slices)
 
-    def per_row(get: Callable[[Candidates], np.ndarray]) -> np.ndarray:
-        return _concat([get(s.cand) for s in slices])
+    def per_row(name: str, key: str | None = None) -> np.ndarray:
+        """A per-candidate array joined over the slices (a dict entry when ``key``; zeros where
+        a slice has no such species)."""
+        parts = []
+        for sl in slices:
+            value = getattr(sl.cand, name)
+            parts.append(value if key is None else zero_or(value, key, sl.cand.rows.size))
+        return _concat(parts)
 
     def zero_or(d: dict[str, np.ndarray], key: str, n: int) -> np.ndarray:
         return d[key] if key in d else np.zeros(n)
@@ -113,9 +119,9 @@ def combine(slices: list[Slice], settings: PlanSettings) -> tuple[OptionTable, C
         parcel=_concat([s.cand.parcel + off for s, off in zip(slices, par_off)]).astype(np.int64),
         parcel_ids=parcels.index.to_numpy(dtype=object),
         parcel_area=_concat([s.cand.parcel_area for s in slices]),
-        carbon=per_row(lambda c: c.carbon), cost=per_row(lambda c: c.cost), sediment=per_row(lambda c: c.sediment),
-        layer_area={k: per_row(lambda c, k=k: c.layer_area[k]) for k in slices[0].cand.layer_area},
-        species_area={sp: per_row(lambda c, sp=sp: zero_or(c.species_area, sp, c.rows.size)) for sp in species},
+        carbon=per_row("carbon"), cost=per_row("cost"), sediment=per_row("sediment"),
+        layer_area={k: per_row("layer_area", k) for k in slices[0].cand.layer_area},
+        species_area={sp: per_row("species_area", sp) for sp in species},
         n_filtered=int(sum(s.cand.n_filtered for s in slices)))
     keys = set().union(*(s.ext.hi for s in slices)) | {f"species:{sp}" for sp in species}
     ext = Extremes(*({k: _concat([zero_or(getattr(s.ext, side), k, len(s.parcels)) for s in slices]) for k in keys}

@@ -130,3 +130,11 @@ def test_natural_recovery_can_be_exempted_from_the_tolerance():
     chosen = t.rows.iloc[result.solution.rows]
     over = chosen["erosion_t_ha_yr"] > 0.5
     assert over.any() and (chosen.loc[over, "option_id"] == "natural").all()
+
+
+def test_unknown_status_in_an_option_table_names_the_row():
+    """A status the project loader would refuse, reaching the selection directly (library use)."""
+    t = table()
+    t.parcels.loc["P0003", "status"] = "maybe"
+    with pytest.raises(InputError, match=r"row 4, column 'status': parcel P0003: status 'maybe' is not one of"):
+        plan(t, PlanSettings())
