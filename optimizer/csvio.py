@@ -5,15 +5,13 @@ UTF-8, UTF-16 or GB18030 (``optimizer.tableread`` detects which), rows that woul
 duplicated and missing columns, and then converts columns one at a time so a bad cell is reported as ``parcels.csv, row 7, column 'slope_deg': 'steep' is
 not a number``.  Rows are numbered as a spreadsheet shows them: the header is row 1.
 
-``write_atomic`` writes through a temporary file in the target folder and renames it, so a
-failed run never leaves a half-written output.
+``write_atomic`` and ``write_folder_atomic`` write through a temporary file or folder beside the
+target and rename it into place (``optimizer.outputs``), so a failed run never leaves a
+half-written output and ``--force`` never replaces what minesink did not write.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problems
+from optimizer.outputs import check_outdir as _check_outdir
+from optimizer.outputs import write_file, write_folder
 from optimizer.tableread import read_csv_file, shown
 
 T = TypeVar("T")
@@ -90,7 +90,8 @@ def missing_columns_error(name: str, missing: list[str], found: list[str]) -> In
         if near:
             hints.append(f"'{shown(near[0])}' is probably '{column}'")
     hint = f" ({'; '.join(hints)}: check the spelling)" if hints else f" (the header has {len(found)} columns)"
-    return InputError.at(name, f"missing required column {listed}{hint}", None, missing[0])
+    message = f"missing required column {listed}{hint}"
+    return InputError(f"{name}: {message}", file=name, column=missing[0], detail=message)
 
 
 def first_bad(mask: np.ndarray | pd.Series) -> int | None:
@@ -171,20 +172,11 @@ def check_range(values: np.ndarray, column: str, file: str, *, lo: float | None 
         raise InputError.at(file, f"{values[bad]:g} is out of range (expected {expected})", sheet_row(bad), column)
 
 
-def write_atomic(path: str | Path, writer: Callable[[Path], object]) -> Path:
-    """Call ``writer(tmp_path)`` and move the result onto ``path`` only if it succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        writer(tmp_path)
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-    return path
+def write_atomic(path: str | Path, writer: Callable[[Path], object], force: bool = True,
+                 protect: Iterable[Path] = ()) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` only if it succeeded
+    (``optimizer.outputs.write_file``: umask modes, output lock, one-line disk errors)."""
+    return write_file(path, writer, force=force, protect=protect)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -192,28 +184,14 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def check_outdir(outdir: str | Path, force: bool) -> None:
-    """Refuse an output folder that is a file, or that is not empty unless ``force``."""
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"{outdir} exists and is not a folder")
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
-        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
+def check_outdir(outdir: str | Path, force: bool, protect: Iterable[Path] = ()) -> None:
+    """Refuse an output folder minesink may not (re)place (``optimizer.outputs.check_outdir``)."""
+    _check_outdir(outdir, force, protect)
 
 
-def write_folder_atomic(outdir: str | Path, force: bool, writer: Callable[[Path], T]) -> T:
-    """Fill a temporary folder beside ``outdir`` with ``writer(tmp)``, then rename it onto
-    ``outdir``: a failed run leaves no half-written folder.  Returns what ``writer`` returns."""
-    outdir = Path(outdir)
-    check_outdir(outdir, force)
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
-        result = writer(tmp)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        os.replace(tmp, outdir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return result
+def write_folder_atomic(outdir: str | Path, force: bool, writer: Callable[[Path], T],
+                        protect: Iterable[Path] = ()) -> T:
+    """Fill a temporary folder with ``writer(tmp)`` and swap it onto ``outdir`` with a manifest of
+    the files written (``optimizer.outputs.write_folder``): a failed run changes nothing, and
+    ``force`` replaces only what minesink wrote.  Returns what ``writer`` returns."""
+    return write_folder(outdir, force, writer, protect)

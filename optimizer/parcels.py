@@ -250,7 +250,8 @@ def _aspect(frame: pd.DataFrame, check: _Check, notes: list[str]) -> np.ndarray:
     check.rows(bad, "aspect_deg", lambda i: not_a_number(text.iloc[i], NUMERIC_RULES["aspect_deg"][5]))
     flat = np.isin(values, FLAT_ASPECT_CODES)
     wrapped = ~blank & ~bad & ~flat & ((values < 0) | (values > 360))
-    out = np.where(flat | bad, np.nan, np.mod(values, 360.0))
+    with np.errstate(invalid="ignore"):
+        out = np.where(flat | bad, np.nan, np.mod(values, 360.0))
     where = check.where
     if wrapped.any():
         rows = np.flatnonzero(wrapped)

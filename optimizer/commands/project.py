@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
 from pathlib import Path
 
 import typer
 
 from optimizer.cli import command
-from optimizer.csvio import check_outdir, write_atomic
+from optimizer.csvio import check_outdir, write_folder_atomic
 from optimizer.data import data_dir
 from optimizer.errors import InputError
 
@@ -71,10 +70,13 @@ def init(
     if example not in found:
         raise InputError(f"--example '{example}': unknown example (available: {', '.join(found)})")
     check_outdir(folder, force)
-    folder.mkdir(parents=True, exist_ok=True)
-    for source in sorted(found[example].iterdir()):
-        if source.is_file():
-            write_atomic(folder / source.name, functools.partial(shutil.copyfile, source))
+
+    def fill(tmp: Path) -> None:
+        for source in sorted(found[example].iterdir()):
+            if source.is_file():
+                shutil.copyfile(source, tmp / source.name)
+
+    write_folder_atomic(folder, force, fill)
     typer.echo(f"created {folder} from example '{example}'; check it with: minesink validate {folder}")
 
 
