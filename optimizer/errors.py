@@ -133,13 +133,49 @@ class Problems:
             return None
 
     def raise_if_any(self) -> None:
+        """Raise the problems found (one InputError, or InputErrors ordered by file then row)."""
         if self.total:
             if self.total == 1 and len(self.errors) == 1:
                 raise self.errors[0]
-            raise InputErrors(self.errors, self.total)
+            files: dict[str | None, int] = {}
+            for error in self.errors:
+                files.setdefault(error.file, len(files))
+            ordered = sorted(self.errors, key=lambda e: (files[e.file], _row_number(e.row)))
+            raise InputErrors(ordered, self.total)
+
+
+def _row_number(row: int | str | None) -> int:
+    """Sort key of a row: file-level problems first, then by number ('feature 3' -> 3)."""
+    if row is None:
+        return -1
+    if isinstance(row, int):
+        return row
+    digits = "".join(c for c in row if c.isdigit())
+    return int(digits) if digits else -1
 
 
 class RunError(MinesinkError, RuntimeError):
     """A run that could not finish (infeasible, solver failure): exit code 1."""
 
     exit_code = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread so clean-up code runs as on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        import signal
+
+        try:
+            name = signal.Signals(self.signum).name
+        except ValueError:
+            name = f"signal {self.signum}"
+        return f"stopped by {name}; temporary files were removed"

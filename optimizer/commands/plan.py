@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 
 from optimizer.cli import command
-from optimizer.csvio import check_outdir
+from optimizer.commands.common import allow_outside_option, check_number, check_solver_options, load, protected
 from optimizer.errors import InputError
+from optimizer.outputs import check_outdir, check_outfile, output_lock, write_file
+from optimizer.planout import not_proven
 
 _console = Console(stderr=True)
 
@@ -28,7 +30,8 @@ def progress(message: str) -> Iterator[None]:
 def _summary_lines(summary: dict, out: Path) -> list[str]:
     pools = ", ".join(f"{k} {v:,.0f}" for k, v in summary["carbon_by_pool"].items())
     gap = summary.get("gap")
-    return [
+    banner = [summary["status_note"]] if summary.get("status_note") else []
+    return banner + [
         f"plan {summary['status']}: {summary['n_parcels']} parcels, {summary['n_options']} options considered",
         f"  carbon      {summary['carbon_tco2e']:,.0f} t CO2e by {summary['horizon_year']} "
         f"({summary['additional_tco2e']:,.0f} more than natural recovery)",
@@ -62,29 +65,43 @@ def plan_cmd(
     threads: int = typer.Option(2, "--threads", help="Solver threads."),
     export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs minesink wrote in OUTDIR "
+                               "(and an existing --export-model file)."),
+    allow_outside: bool = allow_outside_option(),
 ) -> None:
-    """Choose one restoration option per parcel for the most carbon the budget buys."""
+    """Choose one restoration option per parcel for the most carbon the budget buys.
+
+    Exit code 3: a plan was found and written, but the solver stopped at its time limit before
+    proving it within --gap (the first line of output and of report.md says so)."""
     from optimizer.model import export_model as write_model
     from optimizer.pipeline import estimate, plan_settings
     from optimizer.planning import plan
-    from optimizer.project import load_project
     from optimizer.report import write_outputs
 
-    check_outdir(out, force)
+    check_number("--budget", budget, lo=0, hi=1e12, lo_open=True, expected="CNY, more than 0 and at most 1e12")
+    check_number("--target-tco2e", target, lo=0, hi=1e10, expected="t CO2e, from 0 to 1e10")
+    check_solver_options(time_limit, gap, threads, horizon)
     if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
         raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
-    loaded = load_project(project)
-    settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
-                             target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
-    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
-        table = estimate(loaded, horizon)
-    with progress(f"Optimising {len(table.rows)} options"):
-        result = plan(table, settings)
-    if export_model is not None:
-        write_model(result.model, export_model)
-    summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
+    check_outdir(out, force, protected(project))
+    with output_lock(out):
+        loaded = load(project, allow_outside)
+        keep = protected(project, loaded)
+        check_outdir(out, force, keep)
+        if export_model is not None:
+            check_outfile(export_model, force, keep)
+        settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
+                                 target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
+        with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
+            table = estimate(loaded, horizon)
+        with progress(f"Optimising {len(table.rows)} options"):
+            result = plan(table, settings)
+        if export_model is not None:
+            write_file(export_model, lambda tmp: write_model(result.model, tmp), force=force, protect=keep)
+        summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         typer.echo("\n".join(_summary_lines(summary, out)))
+    if not_proven(summary, gap):
+        raise typer.Exit(3)
