@@ -189,7 +189,7 @@ def load_catalogue(overrides: dict[str, Path] | None = None) -> Catalogue:
     files: dict[str, list[str]] = {}
     notes: list[str] = []
     for name, spec in SPECS.items():
-        frame = _read_table(data_file(spec.file), spec, spec.file, partial=False)
+        frame = _default_table(spec)
         files[name] = [spec.file]
         if name in overrides:
             path = Path(overrides[name])
@@ -204,6 +204,22 @@ def load_catalogue(overrides: dict[str, Path] | None = None) -> Catalogue:
     public = {n: f.drop(columns=list(_ORIGIN)).reset_index(drop=True) for n, f in tables.items()}
     public["climate"]["month"] = public["climate"]["month"].astype(int)
     return Catalogue(**public, files=files, notes=notes)
+
+
+_DEFAULTS: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+
+
+def _default_table(spec: TableSpec) -> pd.DataFrame:
+    """A default table, read and checked once per process while its file is unchanged (size and
+    mtime); callers get a copy."""
+    path = data_file(spec.file)
+    stat = path.stat()
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    cached = _DEFAULTS.get(spec.file)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _read_table(path, spec, spec.file, partial=False))
+        _DEFAULTS[spec.file] = cached
+    return cached[1].copy(deep=True)
 
 
 def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool,
