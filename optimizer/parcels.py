@@ -129,13 +129,16 @@ class Where:
 class _Check:
     """The problems of one validation pass, with helpers that report every bad row of a mask."""
 
-    def __init__(self, where: Where, problems: Problems) -> None:
+    def __init__(self, where: Where, problems: Problems, skip: list[int] | None = None) -> None:
         self.where = where
         self.problems = problems
+        self.skip = np.asarray(skip or [], dtype=np.int64)  # rows already reported as shifted
 
     def rows(self, mask: np.ndarray, column: str | None, message: Callable[[int], str]) -> None:
         """One error per True in ``mask`` (built only up to the problem limit)."""
         hits = np.flatnonzero(np.asarray(mask))
+        if self.skip.size:
+            hits = hits[~np.isin(hits, self.skip)]
         room = max(self.problems.limit - len(self.problems.errors), 0)
         for i in hits[:room]:
             self.problems.add(self.where.error(message(int(i)), int(i), column))
@@ -344,7 +347,7 @@ def validate_parcels(frame: pd.DataFrame, where: Where, *, clay_default: float,
     own = problems is None
     problems = Problems() if problems is None else problems
     notes = [] if notes is None else notes
-    check = _Check(where, problems)
+    check = _Check(where, problems, frame.attrs.get("broken_rows"))
     frame, extras = resolve_columns(frame, check, notes)
     geo = geometry_area_ha is not None
     required = [c for c in REQUIRED if not (geo and c == "area_ha")]

@@ -239,9 +239,11 @@ def records_to_frame(records: Iterable[Sequence[str]], name: str,
     if not data:
         raise InputError.at(name, "has a header but no data rows")
     width = len(header)
+    broken: list[int] = []  # rows whose cells are shifted: their cells are not checked one by one
     for i, row in enumerate(data):
         if len(row) > width:
             if any(c.strip() for c in row[width:]):
+                broken.append(i)
                 problems.add(InputError.at(
                     name, f"{len(row)} values but the header has {width} columns: is there an unquoted "
                     "comma in a value, such as a decimal comma ('1,5')? Put the value in quotes or use a "
@@ -262,4 +264,5 @@ def records_to_frame(records: Iterable[Sequence[str]], name: str,
         problems.raise_if_any()
     frame = pd.DataFrame({header[j].strip(): pd.Series([v.strip() for v in columns[j]], dtype=object)
                           for j in keep})
+    frame.attrs["broken_rows"] = broken
     return frame
