@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 from estimators.biomass import cover_fraction, species_carbon
 from estimators.table import LAYERS
 
-__all__ = ["MixCurves", "mix_curves"]
+__all__ = ["GrowthCurves", "MixCurves", "amended_growth", "mix_curves", "canopy_closure_age", "head_start_years",
+           "shifted"]
 
 Array = NDArray[np.float64]
 
@@ -99,7 +100,10 @@ def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixC
     -------
     MixCurves
         ``carbon[m, l, t] = productivity_m * sum_{s in layer l} share_{m,s} C_s(t - delay_m)``;
-        ``litter[m, l, t] = productivity_m * sum share_{m,s} turnover_s C_s(t - delay_m)``;
+        ``litter[m, l, t] = productivity_m * sum share_{m,s} turnover_s C_s(min(t - delay_m, T_s))``
+        with T_s the species' canopy-closure age (``canopy_closure_age``): litterfall and fine-root
+        turnover follow the foliage and fine roots, which stop growing when the canopy closes,
+        while wood keeps accumulating;
         ``cover[m, t] = min(1, sum_s share_{m,s} cover_s(t - delay_m))`` (and at t + 1/2 for
         ``cover_mid``).
     """
@@ -114,12 +118,14 @@ def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixC
     t = np.arange(n_years + 1, dtype=float)
     age = np.clip(t[None, :] - delay[:, None], 0.0, None)  # (n_mix, Y+1)
     stand_c = species_carbon(table, age)  # (n_species, n_mix, Y+1)
+    at_closure = np.diagonal(species_carbon(table, canopy_closure_age(table)))  # (n_species,): C_s(T_s)
     weighted = shares.T[:, :, None] * stand_c * productivity[None, :, None]
+    litter_base = shares.T[:, :, None] * np.minimum(stand_c, at_closure[:, None, None]) * productivity[None, :, None]
     turnover = table["turnover_yr"].to_numpy(dtype=float)[:, None, None]
     layer_of = table["layer"].to_numpy(dtype=str)
 
     carbon = np.stack([weighted[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
-    litter = np.stack([(weighted * turnover)[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
+    litter = np.stack([(litter_base * turnover)[layer_of == lay].sum(axis=0) for lay in LAYERS], axis=1)
     dpm_rpm = _layer_dpm_rpm(shares, table, layer_of)
     age_mid = np.clip(t[None, :-1] + 0.5 - delay[:, None], 0.0, None)  # (n_mix, Y)
     cover = _mix_cover(table, shares, age)
@@ -131,6 +137,60 @@ def mix_curves(species: pd.DataFrame, mixes: pd.DataFrame, n_years: int) -> MixC
     woody_weight = np.divide(woody_share, total_woody, out=np.zeros_like(woody_share), where=total_woody > 0)
     return MixCurves(mix_keys, used, shares, layer_shares, carbon, litter, dpm_rpm, cover, cover_mid,
                      woody_weight, planted)
+
+
+def canopy_closure_age(species: pd.DataFrame, share_of_max: float = 0.9) -> Array:
+    """Age at which a species' cover reaches ``share_of_max`` of its maximum [yr].
+
+    ``t = t_half log2(1 / (1 - share))`` for the cover curve of ``cover_fraction`` (3.3 half-times
+    for 90 %).  Litter input stops growing there (see ``mix_curves``).
+    """
+    half = species["cover_halftime_yr"].to_numpy(dtype=float)
+    return half * np.log2(1.0 / (1.0 - share_of_max))
+
+
+def head_start_years(t: NDArray[np.float64], multiplier: NDArray[np.float64], fade_yr: float) -> NDArray[np.float64]:
+    """Years of growth an amendment's early boost puts a stand ahead, by year since the works.
+
+    A growth-rate multiplier m that fades as ``1 + (m - 1) e^{-t/tau}`` advances the stand by
+    ``(m - 1) tau (1 - e^{-t/tau})`` years: a head start on the same curve, so amendments never
+    raise the asymptote and never stack on a mature stand (reference accounting.md: multipliers
+    held for 34 years over-state growth on curves already at national means).
+
+    Parameters
+    ----------
+    t : ndarray [yr], years since the works
+    multiplier : ndarray [-], shape (A,), initial growth-rate multiplier of each amendment
+    fade_yr : float [yr], e-folding time of the boost
+
+    Returns
+    -------
+    ndarray [yr], shape (A, len(t))
+    """
+    boost = np.maximum(np.asarray(multiplier, dtype=float) - 1.0, 0.0)
+    return boost[:, None] * fade_yr * -np.expm1(-np.asarray(t, dtype=float)[None, :] / fade_yr)
+
+
+def shifted(curve: NDArray[np.float64], shift: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Curves read ``shift`` years ahead, by linear interpolation along the last (year) axis.
+
+    Parameters
+    ----------
+    curve : ndarray (..., T) on years 0..T-1
+    shift : ndarray (A, Y) [yr], Y <= T; year y reads the curve at y + shift[a, y] (clamped to T-1)
+
+    Returns
+    -------
+    ndarray (A, ..., Y)
+    """
+    n_t = curve.shape[-1]
+    pos = np.clip(np.arange(shift.shape[1])[None, :] + shift, 0.0, n_t - 1.0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n_t - 1)
+    w = pos - lo
+    moved = np.moveaxis(curve, -1, 0)  # (T, ...)
+    out = moved[lo] * (1.0 - w[..., *([None] * (curve.ndim - 1))]) + moved[hi] * w[..., *([None] * (curve.ndim - 1))]
+    return np.moveaxis(out, 1, -1)  # (A, ..., Y)
 
 
 def _mix_cover(table: pd.DataFrame, shares: Array, age: Array) -> Array:
@@ -154,3 +214,51 @@ def _layer_dpm_rpm(shares: Array, table: pd.DataFrame, layer_of: NDArray[np.str_
         mean = (weight * ratio[in_layer][None, :]).sum(axis=1)
         out[:, j] = np.divide(mean, total, out=np.ones_like(total), where=total > 0)
     return out
+
+
+@dataclass(frozen=True)
+class GrowthCurves:
+    """Living carbon and litter input of every (amendment, mix) pair over t = 0..Y.
+
+    Row ``a * n_mix + m`` is mix m grown with amendment a's head start (``head_start_years``).
+
+    Attributes
+    ----------
+    carbon : ndarray (A * M, 3, Y+1) [t C/ha] by layer
+    litter : ndarray (A * M, 3, Y) [t C/ha/yr] by layer, during each year
+    n_mix : int
+    """
+
+    carbon: Array
+    litter: Array
+    n_mix: int
+
+    def key(self, amendment: NDArray[np.int64], mix: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Row of (amendment, mix) position pairs."""
+        return amendment * self.n_mix + mix
+
+
+def amended_growth(species: pd.DataFrame, mixes: pd.DataFrame, multiplier: Array, fade_yr: float,
+                   n_years: int) -> GrowthCurves:
+    """Mix curves of every amendment's head start (see ``head_start_years``).
+
+    Parameters
+    ----------
+    species, mixes : as ``mix_curves``
+    multiplier : ndarray (A,) [-], initial growth-rate multiplier of each amendment
+    fade_yr : float [yr]
+    n_years : int
+
+    Returns
+    -------
+    GrowthCurves
+    """
+    mult = np.asarray(multiplier, dtype=float)
+    pad = int(np.ceil(np.max(np.maximum(mult - 1.0, 0.0), initial=0.0) * fade_yr)) + 1
+    long = mix_curves(species, mixes, n_years + pad)
+    t = np.arange(n_years + 1, dtype=float)
+    shift = head_start_years(t, mult, fade_yr)  # (A, Y+1)
+    carbon = shifted(long.carbon, shift)  # (A, M, 3, Y+1)
+    litter = shifted(long.litter, shift)[..., :-1]
+    n_mix = long.carbon.shape[0]
+    return GrowthCurves(carbon.reshape(-1, 3, n_years + 1), litter.reshape(-1, 3, n_years), n_mix)

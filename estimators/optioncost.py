@@ -6,6 +6,8 @@ Unit costs come from costs.csv (item -> CNY); the quantities from the option's p
             + <regrading>_cny_ha                              (a per-ha price of the regrading
                                                               itself when costs.csv has one:
                                                               terrace_cny_ha, contour_cny_ha)
+            + <regrading>_cny_m2 x 10 000 / cos(slope)        (highwall techniques priced per m2
+                                                              of slope surface)
             + rate [t/ha] x <amendment>_cny_t                 (or topsoil volume x topsoil_cny_m3)
             + tree_share x tree_planting_cny_ha + shrub_share x shrub_planting_cny_ha
             + grass_share x grass_seeding_cny_ha              (planted mixes)
@@ -66,7 +68,7 @@ def _amendment_cost(amendments: pd.DataFrame, price: Mapping[str, float]) -> Arr
 
 
 def option_costs(cand: Any, earthwork_m3_ha: Array, regrading: pd.DataFrame, amendments: pd.DataFrame,
-                 curves: Any, costs: pd.DataFrame, n_years: int) -> OptionCosts:
+                 curves: Any, costs: pd.DataFrame, n_years: int, slope_deg: Array | None = None) -> OptionCosts:
     """Capital and maintenance of each candidate row (see the module docstring).
 
     Parameters
@@ -77,10 +79,15 @@ def option_costs(cand: Any, earthwork_m3_ha: Array, regrading: pd.DataFrame, ame
     curves : MixCurves (layer_shares, planted)
     costs : costs.csv table
     n_years : int, horizon - start [yr]
+    slope_deg : ndarray [degrees] per row, the parcel's slope (for prices per m2 of slope surface;
+        0 when not given)
     """
     price = unit_costs(costs)
     per_ha = np.array([price.get(f"{key}_cny_ha", 0.0) for key in regrading["regrading"]])
-    regrade = earthwork_m3_ha * price["earthwork_cny_m3"] + per_ha[cand.regrading]
+    per_m2 = np.array([price.get(f"{key}_cny_m2", 0.0) for key in regrading["regrading"]])
+    slope = np.zeros(len(cand.regrading)) if slope_deg is None else np.minimum(slope_deg, 85.0)
+    surface_m2_ha = 1.0e4 / np.cos(np.radians(slope))  # slope surface per ha of plan area, capped at 85 deg
+    regrade = earthwork_m3_ha * price["earthwork_cny_m3"] + per_ha[cand.regrading] + per_m2[cand.regrading] * surface_m2_ha
     amend = _amendment_cost(amendments, price)[cand.amendment]
     layer_price = np.array([price["tree_planting_cny_ha"], price["shrub_planting_cny_ha"], price["grass_seeding_cny_ha"]])
     planting_by_mix = np.where(curves.planted, curves.layer_shares @ layer_price, price["natural_closure_cny_ha"])

@@ -17,14 +17,16 @@ Conventions of ``soil_carbon_trajectory`` (documented assumptions, see reference
   DPM : RPM by the mix's ``dpm_rpm``; a year is covered (c = 0.6) or bare (c = 1.0) as a whole.
 * Sludge / compost enter as farmyard manure (49 % DPM, 49 % RPM, 2 % HUM) in ``amendment_month``
   (default April) of year 1 (``fym_once``) or of every year (``fym_yearly``).
-* Biochar: the permanence fraction joins the inert pool (like IOM, never decays); the rest
-  enters RPM (k = 0.3 /yr) in the amendment month.
+* Biochar (model studies only; the option table keeps it out of RothC): the permanence fraction
+  joins the inert pool, the rest enters RPM in the amendment month.
+* Components: the starting stock, plant input and amendments are carried as separate RothC
+  components, so carbon of imported origin (manure-like amendments, an imported topsoil's own
+  stock) is reported apart from the on-site carbon.
+* Saturation: with a cap (the IPCC reference stock of the climate zone), the 0-30 cm gain is
+  limited by ``saturating_gain``, on-site carbon first.
 * 30-100 cm: the initial stock is the spoil's concentration over 70 cm (homogeneous dump
-  material: ``subsoil0 = soc0 * 70 / 30`` unless given) and is held constant (slow decay at
-  depth); it gains ``G_sub`` following the topsoil gain ``G_top`` (only gains) with a first-order
-  lag, ``G_sub(y+1) = G_sub(y) e^-k + f max(G_top(y+1), 0) (1 - e^-k)``, ``f = DEEP_FRACTION``
-  = 1.0 (a mature soil holds over half its carbon below 30 cm), ``k = DEEP_RATE_PER_YR``
-  = 0.08 /yr (gains concentrated in the top 20 cm after 15 yr, Li Junchao et al. 2014).
+  material) and is held constant; it gains ``deep_layer``: 0.3 (Shi et al. 2013) of what the
+  plant-derived 0-30 cm carbon gains after the soil's first 15 years (none before).
 
 Speed: RothC is linear in carbon for a fixed sequence of modifiers.  Rows are grouped by
 (clay rounded to ``clay_resolution``, cover sequence); for each group and year the twelve
@@ -62,8 +64,9 @@ __all__ = [
     "deep_layer",
     "soil_carbon_trajectory",
     "SoilTrajectory",
+    "saturating_gain",
     "DEEP_FRACTION",
-    "DEEP_RATE_PER_YR",
+    "DEEP_START_YR",
     "SPOIL_INERT_FRACTION",
 ]
 
@@ -71,12 +74,16 @@ log = logging.getLogger(__name__)
 
 Array = NDArray[np.float64]
 
-#: Equilibrium 30-100 cm gain per unit 0-30 cm gain [-] (assumption: > half of a mature soil's
-#: carbon lies below 30 cm, reference soil.md).
-DEEP_FRACTION = 1.0
-#: First-order rate at which the 30-100 cm layer follows [1/yr] (assumption, calibrated so grass on
-#: a loess dump gains about 1 t C/ha/yr in 0-100 cm over 15 yr, Li Junchao et al. 2014).
-DEEP_RATE_PER_YR = 0.08
+#: Mature ratio of the 30-100 cm gain to the 0-30 cm gain from roots and litter [-] (Shi et al.
+#: 2013, For. Ecol. Manage. 296:53: 0-100 cm change 1.55 x the 0-20 cm change after afforestation,
+#: i.e. about 0.3 x the 0-30 cm gain below 30 cm; reference accounting.md section 3.1).
+DEEP_FRACTION = 0.3
+#: Years after the works without any deep gain [yr] (reclaimed dumps at 10-15 yr: effects only in
+#: 0-20 cm, Li Junchao et al. 2014 Heidaigou; Zhang et al. 2020 Pingshuo).
+DEEP_START_YR = 15.0
+#: Shape n of ``saturating_gain`` [-] (assumption: keeps gains near-linear far below the reference
+#: stock, halves the rate at about 0.6 of the room).
+SATURATION_SHAPE = 2.0
 #: Share of mine-spoil SOC treated as inert (assumption: dump material carries geogenic coal and
 #: shale carbon, Vinduskova & Frouz 2013; with Falloon's IOM alone bare spoil would lose half its
 #: carbon in 40 yr under a north-China climate).
@@ -235,38 +242,80 @@ def initial_pools(soc_t_ha: ArrayLike, clay_pct: ArrayLike,
     return np.stack([zero, zero, hum * ratio, hum, iom], axis=-1)
 
 
-def deep_layer(topsoil_gain: ArrayLike, fraction: ArrayLike = DEEP_FRACTION,
-               rate_per_yr: ArrayLike = DEEP_RATE_PER_YR) -> Array:
-    """Carbon gained in 30-100 cm following the 0-30 cm gain with a first-order lag.
+def deep_layer(plant_gain: ArrayLike, fraction: ArrayLike = DEEP_FRACTION,
+               start_yr: float = DEEP_START_YR) -> Array:
+    """Carbon gained in 30-100 cm as a share of the 0-30 cm gain from roots and litter.
 
-    ``G_sub(y+1) = G_sub(y) e^-k + f max(G_top(y+1), 0) (1 - e^-k)``, ``G_sub(0) = 0``.
+    ``G_sub(t) = f max(G_plant(t) - G_plant(t_start), 0)`` for t >= t_start, 0 before: nothing
+    detectable below 30 cm in young reclaimed soils (10-15 yr: Li Junchao et al. 2014, Heidaigou;
+    Zhang et al. 2020, Pingshuo), then a share f (about 0.3 after afforestation: Shi et al. 2013,
+    For. Ecol. Manage. 296:53, reference accounting.md section 3.1) of what the topsoil gains from
+    then on.  Surface-applied amendments and biochar do not drive it.
 
     Parameters
     ----------
-    topsoil_gain : array_like [t C/ha], shape ``(..., Y+1)``
-        0-30 cm stock minus its initial value, by year.
+    plant_gain : array_like [t C/ha], shape ``(..., Y+1)``
+        0-30 cm carbon derived from plant litter and roots since the works, by year (year 0 first).
     fraction : array_like [-]
-        Equilibrium ratio of deep to topsoil gain.
-    rate_per_yr : array_like [1/yr]
+        Ratio of the 30-100 cm gain to the 0-30 cm gain once the soil is no longer young.
+    start_yr : float [yr]
+        Years without deep gain.
 
     Returns
     -------
     ndarray [t C/ha], same shape (the gain, not the stock)
     """
-    top = np.moveaxis(np.maximum(_f(topsoil_gain), 0.0), -1, 0).copy()  # years first: contiguous
-    keep = np.exp(-_f(rate_per_yr))
-    gain = _f(fraction) * (1.0 - keep)
-    top[0] = 0.0
-    for y in range(1, top.shape[0]):
-        top[y] = top[y - 1] * keep + gain * top[y]
-    return np.moveaxis(top, 0, -1)
+    gain = _f(plant_gain)
+    start = int(min(max(np.ceil(start_yr), 0), gain.shape[-1] - 1))
+    after = np.maximum(gain - gain[..., start:start + 1], 0.0)
+    after[..., :start] = 0.0
+    frac = _f(fraction)
+    return (frac[..., None] if frac.ndim else frac) * after
+
+
+def saturating_gain(gain: ArrayLike, capacity: ArrayLike, shape: float = SATURATION_SHAPE) -> Array:
+    """A stock gain limited by the room left below a saturation stock.
+
+    ``G' = G / (1 + (G / D)^n)^(1/n)`` for G > 0 (losses pass unchanged), D the capacity (room
+    between the starting stock and the reference stock, ``D <= 0``: no gain at all).  G' < D
+    always, G' ~ G while G << D, and the rate of gain falls as the stock nears the reference:
+    chronosequences of reclaimed and afforested soils level off after 15-30 yr (reference
+    accounting.md section 4) and the IPCC reference stock of the climate zone is where the
+    Tier 1 method puts undisturbed native soil.
+
+    Parameters
+    ----------
+    gain : array_like [t C/ha]
+    capacity : array_like [t C/ha]
+    shape : float [-]
+        n; larger keeps the gain linear for longer (2, assumption).
+
+    Returns
+    -------
+    ndarray [t C/ha]
+    """
+    g, d = np.broadcast_arrays(_f(gain), _f(capacity))
+    room = np.maximum(d, 0.0)
+    ratio = np.divide(np.maximum(g, 0.0), room, out=np.full(g.shape, np.inf), where=room > 0)
+    with np.errstate(over="ignore"):
+        damped = np.where(room > 0, np.maximum(g, 0.0) / (1.0 + ratio**shape) ** (1.0 / shape), 0.0)
+    return np.where(g > 0, damped, g)
 
 
 class SoilTrajectory(NamedTuple):
-    """Year-end SOC stocks of ``soil_carbon_trajectory`` [t C/ha], shape ``(n, Y+1)``."""
+    """Year-end SOC stocks of ``soil_carbon_trajectory`` [t C/ha], shape ``(n, Y+1)``.
+
+    ``topsoil`` is the whole 0-30 cm stock, ``imported`` the part of it that came in with
+    manure-like amendments or an imported topsoil (its own RothC component), so
+    ``topsoil - imported`` is the on-site carbon; ``stable`` is the on-site HUM + IOM;
+    ``plant`` the on-site carbon derived from litter and roots since the works.
+    """
 
     topsoil: Array  # 0-30 cm (or depth_cm), year 0 = initial
     subsoil: Array  # 30-100 cm
+    imported: Array | None = None  # 0-30 cm carbon of imported origin
+    stable: Array | None = None  # on-site HUM + IOM, 0-30 cm
+    plant: Array | None = None  # on-site plant-derived carbon, 0-30 cm
 
 
 class _GroupMaps(NamedTuple):
@@ -305,19 +354,26 @@ def _group_rows(clay: Array, covered: NDArray[np.bool_],
     return cast(Array, code[first] * resolution), covered[first], inverse.ravel()
 
 
-def _advance_group(active: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,
+def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,
                    fym_once: Array, rpm_once: Array, maps: _GroupMaps) -> Array:
-    """Year-end active carbon (sum of DPM..HUM) of one group's rows, shape (r, Y)."""
+    """Year-end carbon of one group's rows by component, shape (r, Y, 3, 2).
+
+    ``state`` (r, 3, 4): active pools (DPM, RPM, BIO, HUM) of the three components - 0 the
+    starting stock, 1 plant input, 2 amendments - which RothC, linear in carbon for given rate
+    modifiers, carries independently.  The last axis of the result is (all active pools, HUM).
+    """
     n_years = to_dpm.shape[1]
-    out = np.empty((active.shape[0], n_years))
+    out = np.empty((state.shape[0], n_years, 3, 2))
+    year_t = maps.year.transpose(0, 2, 1)
     for y in range(n_years):
-        active = (active @ maps.year[y].T + to_dpm[:, y, None] * maps.dpm[y]
-                  + to_rpm[:, y, None] * maps.rpm[y])
+        state = state @ year_t[y]
+        state[:, 1] += to_dpm[:, y, None] * maps.dpm[y] + to_rpm[:, y, None] * maps.rpm[y]
         if fym_yearly is not None:
-            active += fym_yearly[:, y, None] * maps.fym[y]
+            state[:, 2] += fym_yearly[:, y, None] * maps.fym[y]
         if y == 0:
-            active = active + fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
-        out[:, y] = active.sum(axis=1)
+            state[:, 2] += fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
+        out[:, y, :, 0] = state.sum(axis=2)
+        out[:, y, :, 1] = state[:, :, 3]
     return out
 
 
@@ -330,9 +386,18 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
                            input_month_weights: ArrayLike | None = None,
                            amendment_month: int = 4, clay_resolution: float = 1.0,
                            deep_fraction: ArrayLike = DEEP_FRACTION,
-                           deep_rate_per_yr: ArrayLike = DEEP_RATE_PER_YR,
-                           inert_fraction: ArrayLike = SPOIL_INERT_FRACTION) -> SoilTrajectory:
+                           deep_start_yr: float = DEEP_START_YR,
+                           inert_fraction: ArrayLike = SPOIL_INERT_FRACTION,
+                           initial_imported: ArrayLike = False,
+                           soc_cap_t_ha: ArrayLike = np.inf) -> SoilTrajectory:
     """Annual SOC stocks of n parcel-options under one region's climate, by RothC.
+
+    RothC runs on three components at once - the starting stock, plant litter and roots, and
+    amendments (manure-like inputs and biochar's decomposable part) - which it carries
+    independently (it is linear in carbon for given rate modifiers), so the carbon of imported
+    origin is tracked as its own component.  With a finite ``soc_cap_t_ha`` the 0-30 cm gain over
+    the starting stock is limited by ``saturating_gain`` (on-site carbon first, so the on-site
+    stock never depends on what was imported).
 
     Parameters
     ----------
@@ -345,6 +410,8 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     fym_once : array_like [t C/ha], ``(n,)``
         Sludge / compost carbon applied once in year 1.
     biochar_once : array_like [t C/ha], ``(n,)``
+        Biochar carbon routed through RothC (the option table keeps biochar out of RothC and
+        passes 0; kept for model studies).
     biochar_permanence : array_like [-], ``(n,)``
     covered : array_like [bool], ``(n, Y)``
         Plant cover in each year.
@@ -361,21 +428,27 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         Month (1-12) amendments are applied.
     clay_resolution : float [%]
         Clay is rounded to this step to share year maps between rows.
-    deep_fraction, deep_rate_per_yr : see ``deep_layer``.
+    deep_fraction, deep_start_yr : see ``deep_layer``.
     inert_fraction : array_like [-], see ``initial_pools``.
+    initial_imported : array_like [bool], ``(n,)``
+        The starting 0-30 cm stock was brought in (imported topsoil): it counts as imported.
+    soc_cap_t_ha : array_like [t C/ha], ``(n,)``
+        Saturation stock of 0-30 cm (the IPCC reference stock of the climate zone); inf = none.
 
     Returns
     -------
     SoilTrajectory
-        ``topsoil`` and ``subsoil`` stocks [t C/ha], shape ``(n, Y+1)``, year 0 the start.
+        ``topsoil``, ``subsoil``, ``imported``, ``stable`` and ``plant`` [t C/ha], shape
+        ``(n, Y+1)``, year 0 the start.
     """
     cov = np.atleast_2d(np.asarray(covered, dtype=bool))
     plant = np.atleast_2d(_f(plant_input))
     n, n_years = np.broadcast_shapes(cov.shape, plant.shape)
     cov = np.broadcast_to(cov, (n, n_years))
     plant = np.broadcast_to(plant, (n, n_years))
-    soc0, clay, ratio, fym1, char, perm = (np.broadcast_to(_f(a), (n,)) for a in (
-        soc0_t_ha, clay_pct, dpm_rpm, fym_once, biochar_once, biochar_permanence))
+    soc0, clay, ratio, fym1, char, perm, cap = (np.broadcast_to(_f(a), (n,)) for a in (
+        soc0_t_ha, clay_pct, dpm_rpm, fym_once, biochar_once, biochar_permanence, soc_cap_t_ha))
+    imported0 = np.broadcast_to(np.asarray(initial_imported, dtype=bool), (n,))
     fym_y = None if fym_yearly is None else np.broadcast_to(_f(fym_yearly), (n, n_years))
     weights = np.full(12, 1.0 / 12.0) if input_month_weights is None else _f(input_month_weights)
     weights = weights / weights.sum()
@@ -385,20 +458,43 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     log.debug("soil_carbon_trajectory: %d rows in %d groups, %d years", n, len(g_clay), n_years)
     pools = initial_pools(soc0, clay, inert_fraction)
     frac = (ratio / (ratio + 1.0))[:, None]
-    top = np.empty((n, n_years + 1))
-    top[:, 0] = pools.sum(axis=1)
+    comp = np.zeros((n, n_years + 1, 3, 2))  # component x (active, HUM)
+    comp[:, 0, 0, 0] = pools[:, :4].sum(axis=1)
+    comp[:, 0, 0, 1] = pools[:, 3]
+    state = np.zeros((n, 3, 4))
+    state[:, 0] = pools[:, :4]
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(len(g_clay) + 1))
     for g in range(len(g_clay)):
         rows = order[bounds[g]:bounds[g + 1]]
-        top[rows, 1:] = _advance_group(pools[rows, :4], plant[rows] * frac[rows],
-                                       plant[rows] * (1.0 - frac[rows]),
-                                       None if fym_y is None else fym_y[rows],
-                                       fym1[rows], (char * (1.0 - perm))[rows],
-                                       _GroupMaps(*(m[g] for m in maps)))
-    sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0_t_ha is None else np.broadcast_to(_f(subsoil0_t_ha), (n,))
-    top[:, 1:] += pools[:, 4, None]
-    # the deep layer follows root- and manure-driven gains, not the inert biochar added on top
-    sub = sub0[:, None] + deep_layer(top - top[:, :1], deep_fraction, deep_rate_per_yr)
-    top[:, 1:] += (char * perm)[:, None]
-    return SoilTrajectory(top, sub)
+        comp[rows, 1:] = _advance_group(state[rows], plant[rows] * frac[rows], plant[rows] * (1.0 - frac[rows]),
+                                        None if fym_y is None else fym_y[rows], fym1[rows],
+                                        (char * (1.0 - perm))[rows], _GroupMaps(*(m[g] for m in maps)))
+    return _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
+                          deep_fraction, deep_start_yr)
+
+
+def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArray[np.bool_], cap: Array,
+                   soc0: Array, depth_cm: float, subsoil0: ArrayLike | None, deep_fraction: ArrayLike,
+                   deep_start_yr: float) -> SoilTrajectory:
+    """Stocks from the RothC components: split on-site / imported, saturate, add the deep layer."""
+    n = comp.shape[0]
+    start = comp[:, :, 0, 0] + iom[:, None]  # starting stock incl. its inert carbon
+    start_imported = np.where(imported0[:, None], start, 0.0)
+    imported = start_imported + comp[:, :, 2, 0]
+    imported[:, 1:] += inert_char[:, None]
+    on_site = start - start_imported + comp[:, :, 1, 0]
+    total0 = on_site[:, :1] + imported[:, :1]
+    room = cap[:, None] - total0
+    g_on = saturating_gain(on_site - on_site[:, :1], room)
+    g_all = saturating_gain(on_site + imported - total0, room)
+    on_site = on_site[:, :1] + g_on
+    imported = imported[:, :1] + (g_all - g_on)
+    raw_plant = comp[:, :, 1, 0]
+    raw_on = comp[:, :, 1, 0] + comp[:, :, 0, 0] - comp[:, :1, 0, 0]
+    damp = np.divide(g_on, raw_on, out=np.ones_like(g_on), where=(raw_on > 0) & (g_on > 0))
+    plant = raw_plant * np.clip(damp, 0.0, 1.0)
+    stable = np.where(imported0[:, None], 0.0, comp[:, :, 0, 1] + iom[:, None]) + comp[:, :, 1, 1] * np.clip(damp, 0, 1)
+    sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0 is None else np.broadcast_to(_f(subsoil0), (n,))
+    sub = sub0[:, None] + deep_layer(plant, deep_fraction, deep_start_yr)
+    return SoilTrajectory(on_site + imported, sub, imported, stable, plant)

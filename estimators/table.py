@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Carbon pools reported per option [t CO2e/ha at the horizon]; erosion and works are emissions
-#: (negative numbers), so the pools add up to ``net_tco2e_ha``.
-POOLS: tuple[str, ...] = ("tree", "shrub", "grass", "soil", "erosion", "works")
+#: Carbon pools reported per option [t CO2e/ha at the horizon]; erosion, works and buffer are
+#: emissions or deductions (negative numbers).  The pools the accounting policy counts add up to
+#: ``net_tco2e_ha`` (imported and biochar only when the policy includes them), and with the buffer
+#: to ``credited_tco2e_ha``.
+POOLS: tuple[str, ...] = ("tree", "shrub", "grass", "soil", "imported", "biochar", "erosion", "works", "buffer")
 
 #: Vegetation layers whose area shares the plan can constrain.
 LAYERS: tuple[str, ...] = ("tree", "shrub", "grass")
@@ -26,8 +28,9 @@ OPTION_COLUMNS: tuple[str, ...] = (
     "amendment",  # key of amendments.csv ("none" for natural)
     "mix",  # key of mixes.csv ("natural" for natural recovery)
     "area_ha",  # [ha] the parcel's area
-    "net_tco2e_ha",  # [t CO2e/ha] start..horizon, all pools, net of erosion and works emissions
-    "additional_tco2e_ha",  # [t CO2e/ha] net minus the parcel's natural recovery
+    "net_tco2e_ha",  # [t CO2e/ha] start..horizon, counted pools, net of erosion and works emissions
+    "credited_tco2e_ha",  # [t CO2e/ha] net minus the reversal buffer: what the optimiser maximises
+    "additional_tco2e_ha",  # [t CO2e/ha] credited minus the parcel's modelled natural recovery
     "tco2e_ha_2030",  # [t CO2e/ha] net, start..2030
     "cost_cny_ha",  # [CNY/ha] capital plus maintenance spent within the horizon
     "capital_cny_ha",  # [CNY/ha]
@@ -60,25 +63,29 @@ class OptionTable:
         so the area of species s in a plan is sum(area_ha x mix_species[mix, s]).
     years : ndarray of int
         Calendar years of the trajectory, start_year..horizon_year inclusive.
-    net_trajectory : ndarray, shape (len(rows), len(years)), float32
-        Net t CO2e/ha accumulated from the start year to each year (all pools).
+    net_trajectory : ndarray, shape (len(rows), len(years)), float32, or None
+        Credited t CO2e/ha accumulated from the start year to each year (only when the estimate
+        was asked for trajectories; ``years`` then holds every year start..horizon).
     start_year, horizon_year : int
+    pool_trajectory : dict pool -> ndarray (len(rows), len(years)) float32, or None
+        Every pool by year, when asked for.
     """
 
     rows: pd.DataFrame
     parcels: pd.DataFrame
     mix_species: pd.DataFrame
     years: np.ndarray
-    net_trajectory: np.ndarray
+    net_trajectory: np.ndarray | None
     start_year: int
     horizon_year: int
     meta: dict = field(default_factory=dict)
+    pool_trajectory: dict | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in OPTION_COLUMNS if c not in self.rows.columns]
         if missing:
             raise ValueError(f"option table lacks columns {missing}")
-        if self.net_trajectory.shape != (len(self.rows), len(self.years)):
+        if self.net_trajectory is not None and self.net_trajectory.shape != (len(self.rows), len(self.years)):
             raise ValueError(
                 f"net_trajectory has shape {self.net_trajectory.shape}, "
                 f"expected {(len(self.rows), len(self.years))}"

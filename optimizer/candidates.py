@@ -57,6 +57,12 @@ class Candidates:
         return int(self.parcel_ids.size)
 
 
+def carbon_column(table: OptionTable) -> str:
+    """The option-table column the plan maximises: credited carbon (net minus the reversal
+    buffer, only the pools the accounting policy counts); ``net_tco2e_ha`` for tables without it."""
+    return "credited_tco2e_ha" if "credited_tco2e_ha" in table.rows.columns else "net_tco2e_ha"
+
+
 def parcel_codes(table: OptionTable) -> np.ndarray:
     """Code (position in ``table.parcels``) of every option row's parcel."""
     codes = table.parcels.index.get_indexer(table.rows["parcel_id"].to_numpy())
@@ -314,7 +320,7 @@ def select(table: OptionTable, settings: PlanSettings) -> Candidates:
         per_parcel(area, codes[rows], len(table.parcels), "max")
     c = Candidates(
         rows=rows, parcel=codes[rows], parcel_ids=table.parcels.index.to_numpy(dtype=object),
-        parcel_area=parcel_area, carbon=area * col("net_tco2e_ha"), cost=area * col("cost_cny_ha"),
+        parcel_area=parcel_area, carbon=area * col(carbon_column(table)), cost=area * col("cost_cny_ha"),
         sediment=area * col("erosion_t_ha_yr"),
         layer_area={layer: area * col(f"{layer}_share") for layer in LAYERS},
         species_area=species_areas(table, rows, area) if settings.max_species_area_share is not None else {},

@@ -47,7 +47,7 @@ class Catalogue:
 
     Attributes
     ----------
-    species, regions, climate, regrading, amendments, mixes, costs, ipcc_soil : DataFrame
+    species, regions, climate, regrading, amendments, mixes, costs, ipcc_soil, buffer : DataFrame
         Columns as in docs/internals.md; numbers are float, flags bool, blanks NaN / "".
     files : table name -> files its rows came from (default name, then override files)
     notes : what overrides and calibrations changed (for the report)
@@ -61,6 +61,7 @@ class Catalogue:
     mixes: pd.DataFrame
     costs: pd.DataFrame
     ipcc_soil: pd.DataFrame
+    buffer: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 

@@ -53,6 +53,33 @@ def cross_check(tables: dict[str, pd.DataFrame]) -> None:
     _check_mixes(tables["mixes"], tables["species"], regions)
     _check_option_keys(tables)
     _check_costs(tables["costs"])
+    _check_wall_mixes(tables["regrading"], set(tables["mixes"]["mix"]))
+    if "buffer" in tables:
+        _check_buffer(tables["buffer"], regions)
+
+
+def _check_wall_mixes(regrading: pd.DataFrame, mixes: set[str]) -> None:
+    """Mixes a highwall technique lists must exist in mixes.csv."""
+    if "mixes" not in regrading.columns:
+        return
+    for i, cell in enumerate(regrading["mixes"].fillna("").astype(str)):
+        unknown = [m.strip() for m in cell.split(";") if m.strip() and m.strip() not in mixes]
+        if unknown:
+            raise fail_at(regrading, i, "mixes", f"unknown mix '{unknown[0]}' (not in mixes.csv)")
+
+
+def _check_buffer(buffer: pd.DataFrame, regions: set[str]) -> None:
+    """Every region has a buffer share for every option type."""
+    bad = _first(~buffer["region"].isin(regions))
+    if bad is not None:
+        raise fail_at(buffer, bad, "region", f"unknown region '{buffer['region'].iloc[bad]}'")
+    kinds = {"natural", "grass", "woody", "highwall"}
+    for region in sorted(regions):
+        have = set(buffer.loc[buffer["region"] == region, "option_type"])
+        if kinds - have:
+            raise InputError.at(str(buffer["_file"].iloc[0]) if len(buffer) else "buffer.csv",
+                                f"region '{region}' has no buffer share for option type(s) "
+                                f"{', '.join(sorted(kinds - have))}")
 
 
 def _check_regions(regions: pd.DataFrame, ipcc: pd.DataFrame) -> None:

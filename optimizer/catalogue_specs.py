@@ -19,6 +19,8 @@ INPUT_POOLS = frozenset({"none", "fym", "biochar"})
 OFFERED_WHEN = frozenset({"all", "acid", "alkaline", "shallow", "contaminated"})
 NOT_WHEN = frozenset({"", "acid", "alkaline", "shallow", "contaminated"})
 ASPECTS = frozenset({"any", "north", "south"})
+BIOCHAR_TEMPERATURES = frozenset({"", "low", "medium", "high"})
+OPTION_TYPES = frozenset({"natural", "grass", "woody", "highwall"})
 IPCC_KINDS = frozenset({"soc_ref", "f_lu", "f_mg", "f_i"})
 NAN = float("nan")
 
@@ -131,10 +133,16 @@ REGRADING = TableSpec(
     name="regrading", file="regrading.csv", key=("regrading",),
     text=("description", "applies_to"),
     numeric=("support_p", "min_parcel_slope_deg", "diesel_l_m3"),
-    optional={"target_slope_deg": NAN, "bench_spacing_m": NAN},
-    lists={"applies_to": LANDFORMS | {"all"}},
+    optional={"target_slope_deg": NAN, "bench_spacing_m": NAN, "max_parcel_slope_deg": NAN,
+              "planting_slope_deg": NAN, "planting_depth_cm": NAN, "substrate_add_cm": 0.0,
+              "substrate_ph": NAN, "k_multiplier": 1.0},
+    bools={"soil_credit": True},
+    lists={"applies_to": LANDFORMS | {"all"}, "mixes": None},
     ranges={"support_p": Range(0.0, 1.0, lo_open=True), "min_parcel_slope_deg": Range(0, 90),
-            "diesel_l_m3": _NONNEG, "target_slope_deg": Range(0, 90), "bench_spacing_m": _POS},
+            "diesel_l_m3": _NONNEG, "target_slope_deg": Range(0, 90), "bench_spacing_m": _POS,
+            "max_parcel_slope_deg": Range(0, 90), "planting_slope_deg": Range(0, 90),
+            "planting_depth_cm": _NONNEG, "substrate_add_cm": _NONNEG, "substrate_ph": _PH,
+            "k_multiplier": _NONNEG},
 )
 
 AMENDMENTS = TableSpec(
@@ -142,13 +150,23 @@ AMENDMENTS = TableSpec(
     text=("description", "input_pool", "offered_when"),
     numeric=("rate_t_ha", "ph_change", "depth_add_cm", "carbon_input_t_c_ha",
              "productivity_multiplier", "lime_emission_t_c_per_t"),
-    optional={"biochar_permanence": NAN, "topsoil_soc_g_kg": NAN, "topsoil_ph": NAN},
+    optional={"biochar_permanence": NAN, "topsoil_soc_g_kg": NAN, "topsoil_ph": NAN, "n_pct_dm": 0.0,
+              "haul_mass_t_ha": 0.0, "diesel_l_m3": 0.0, "biochar_fc": NAN},
     bools={"remediates_contamination": False},
-    choices={"input_pool": INPUT_POOLS, "offered_when": OFFERED_WHEN, "not_when": NOT_WHEN},
+    choices={"input_pool": INPUT_POOLS, "offered_when": OFFERED_WHEN, "not_when": NOT_WHEN,
+             "biochar_temperature": BIOCHAR_TEMPERATURES},
     ranges={"rate_t_ha": _NONNEG, "depth_add_cm": _NONNEG, "carbon_input_t_c_ha": _NONNEG,
             "productivity_multiplier": _POS, "lime_emission_t_c_per_t": _NONNEG,
             "biochar_permanence": _SHARE, "topsoil_soc_g_kg": _NONNEG,
-            "topsoil_ph": _PH},
+            "topsoil_ph": _PH, "n_pct_dm": Range(0.0, 20.0), "haul_mass_t_ha": _NONNEG,
+            "diesel_l_m3": _NONNEG, "biochar_fc": _SHARE},
+)
+
+BUFFER = TableSpec(
+    name="buffer", file="buffer.csv", key=("region", "option_type"),
+    numeric=("buffer_pct",),
+    choices={"option_type": OPTION_TYPES},
+    ranges={"buffer_pct": Range(0.0, 100.0)},
 )
 
 MIXES = TableSpec(
@@ -180,10 +198,10 @@ IPCC_SOIL = TableSpec(
 
 #: Table name -> spec, in loading order (regions before the tables that refer to them).
 SPECS: dict[str, TableSpec] = {s.name: s for s in (REGIONS, CLIMATE, IPCC_SOIL, SPECIES, REGRADING,
-                                                   AMENDMENTS, MIXES, COSTS)}
+                                                   AMENDMENTS, MIXES, COSTS, BUFFER)}
 
 #: Optional text columns: present in some tables, blank when absent.
-OPTIONAL_TEXT = ("not_when", "notes")
+OPTIONAL_TEXT = ("not_when", "notes", "mixes", "biochar_temperature")
 
 
 def power_needs() -> tuple[str, ...]:

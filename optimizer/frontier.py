@@ -40,7 +40,7 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from estimators.table import OptionTable
-from optimizer.candidates import Candidates, per_parcel, select
+from optimizer.candidates import Candidates, carbon_column, per_parcel, select
 from optimizer.diagnose import explain_elastic, precheck
 from optimizer.csvio import write_folder_atomic
 from optimizer.errors import InputError, RunError
@@ -119,7 +119,7 @@ def _plan_of(table: OptionTable, sol: Solution) -> _Plan:
     def tot(col: str) -> float:
         return float((area * rows[col].to_numpy(dtype=float)).sum())
 
-    return _Plan(sol.rows, tot("cost_cny_ha"), tot("net_tco2e_ha"), tot("additional_tco2e_ha"))
+    return _Plan(sol.rows, tot("cost_cny_ha"), tot(carbon_column(table)), tot("additional_tco2e_ha"))
 
 
 def _solve_or_explain(model: pyo.ConcreteModel, cand: Candidates, settings: PlanSettings) -> Solution:

@@ -68,7 +68,6 @@ REQUIRED: tuple[str, ...] = ("parcel_id", "area_ha", "landform", "slope_deg", "s
 OPTIONAL: tuple[str, ...] = ("aspect_deg", "elevation_m", "bulk_density_g_cm3", "clay_pct",
                              "soil_depth_cm", "contaminated", "status", "forced_option",
                              "erosion_tolerance_t_ha_yr")
-KNOWN: tuple[str, ...] = REQUIRED + OPTIONAL
 PARCEL_FILES: tuple[str, ...] = ("parcels.csv", "parcels.xlsx", "parcels.geojson", "parcels.gpkg")
 #: aspect codes that mean "flat" (ArcGIS/QGIS aspect: -1; GDAL's no-data for flat cells: -9999)
 FLAT_ASPECT_CODES: tuple[float, ...] = (-1.0, -9999.0)
@@ -101,10 +100,16 @@ NUMERIC_RULES: dict[str, tuple[bool, float, float, bool, bool, str]] = {
     "bulk_density_g_cm3": (False, 0.5, 2.5, True, True, "a bulk density in g/cm3 between 0.5 and 2.5"),
     "clay_pct": (False, 0.0, 100.0, False, False, "a clay content in % from 0 to 100"),
     "soil_depth_cm": (False, 0.0, 1000.0, False, False, "a substrate depth in cm from 0 (bare rock) to 1000"),
+    "rock_fragment_pct": (False, 0.0, 100.0, False, False,
+                          "a rock-fragment share of the substrate in % from 0 to 100, or blank for the landform's"),
     "erosion_tolerance_t_ha_yr": (False, 0.0, 1000.0, True, False,
                                   "a soil-loss tolerance in t/ha/yr greater than 0 and at most 1000, "
                                   "or blank for the project's"),
 }
+
+
+#: every column minesink reads from a parcel file (others are the planner's own, carried through)
+KNOWN: tuple[str, ...] = tuple(dict.fromkeys(REQUIRED + OPTIONAL + tuple(NUMERIC_RULES)))
 
 
 @dataclass(frozen=True)

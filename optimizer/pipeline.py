@@ -18,6 +18,7 @@ import pandas as pd
 from estimators.options import EstimateSettings, build_option_table, site_frame
 from estimators.suitability import suitability
 from estimators.table import OptionTable
+from optimizer.accounting import default_policy, defaults_table
 from optimizer.errors import InputError
 from optimizer.project import Project
 from optimizer.settings import PlanSettings
@@ -39,6 +40,7 @@ def estimate_settings(project: Project, horizon_year: int | None = None) -> Esti
         regrading=options.get("regrading"),
         amendments=options.get("amendments"),
         mixes=options.get("mixes"),
+        accounting=project.accounting,
     )
 
 
@@ -61,7 +63,7 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
         estimate_s=time.perf_counter() - started,
         timings_s={"estimate": time.perf_counter() - started},
         assumptions=(list(project.assumptions) + list(project.catalogue.notes)
-                     + _catalogue_assumptions(project, table)),
+                     + _catalogue_assumptions(project, table) + _accounting_assumptions(project)),
         parcel_extra=_parcel_extra(project),
     )
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
@@ -84,8 +86,9 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
     other tables (costs, regions, climate) are kept.
     """
     cat = project.catalogue
-    used_species = table.mix_species.columns[(table.mix_species.loc[table.rows["mix"].unique()] > 0).any()]
-    used = (set(table.rows["regrading"]) | set(table.rows["amendment"]) | set(table.rows["mix"])
+    mixes = table.rows["mix"].unique()
+    used_species = table.mix_species.columns[(table.mix_species.loc[mixes] > 0).any()]
+    used = (set(table.rows["regrading"].unique()) | set(table.rows["amendment"].unique()) | set(mixes)
             | set(used_species))
     known = (set(cat.regrading["regrading"]) | set(cat.amendments["amendment"]) | set(cat.mixes["mix"])
              | set(cat.species["species"]) | set(cat.regions["region"]))
@@ -93,9 +96,24 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
     for line in cat.assumptions():
         head = line.split(":", 1)[0]
         key = head.split(" ", 1)[1] if " " in head else ""
-        if key not in known or key in used:
+        if head.startswith("buffer.csv "):  # buffer shares: the project's region only
+            if key.startswith(f"{project.region}/"):
+                kept.append(line)
+        elif key not in known or key in used:
             kept.append(line)
     return kept
+
+
+def _accounting_assumptions(project: Project) -> list[str]:
+    """accounting.csv defaults labelled assumption that the project did not override."""
+    table = defaults_table()
+    default = default_policy()
+    lines = []
+    for key, source, notes in zip(table["key"], table["source"], table.get("notes", table["key"])):
+        assumed = "assumption" in [k.strip() for k in str(source).split(";")]
+        if assumed and getattr(project.accounting, key, None) == getattr(default, key, None):
+            lines.append(f"accounting.csv {key}: {notes}")
+    return lines
 
 
 def plan_settings(project: Project, **overrides: Any) -> PlanSettings:

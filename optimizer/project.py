@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from estimators.accounting import AccountingPolicy
+from optimizer.accounting import policy_from
 from optimizer.catalogue import Catalogue, load_catalogue, parse_option_id
 from optimizer.errors import DEFAULT_MAX_ERRORS, InputError, Problems
 from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults, validate_parcels
@@ -35,7 +37,7 @@ from optimizer.tableread import decode_text, shown
 log = logging.getLogger(__name__)
 
 TOML = "project.toml"
-SECTIONS = ("project", "budget", "constraints", "options", "parameters", "parcels")
+SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting", "parcels")
 PROJECT_KEYS = ("name", "region", "start_year", "horizon_year")
 DEFAULT_HORIZON = 2060
 YEAR_RANGE = (1990, 2200)
@@ -80,6 +82,7 @@ class Project:
     files : input file name -> how it was read (encoding, or "Excel workbook", "GIS file")
     parcel_extra : the parcel file's unknown columns as text, one row per parcel (None when
         there are none); carried into plan.csv, the report and plan.gpkg
+    accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
     """
 
     root: Path
@@ -97,6 +100,7 @@ class Project:
     overrides: dict[str, Path] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     parcel_extra: pd.DataFrame | None = None
+    accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
 
     @property
     def total_area_ha(self) -> float:
@@ -425,6 +429,8 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
     options_ok = problems.total == before
     overrides = problems.check(_parameters_section, doc, root, allow_outside, problems) or {}
     sheet = problems.check(_parcels_section, doc)
+    accounting = problems.check(policy_from, doc.section("accounting"),
+                                lambda key, message: doc.error("accounting", key, message))
     parcel_path = problems.check(find_parcel_file, root)
     catalogue = problems.check(load_catalogue, overrides or None)
     region_row = None
@@ -454,7 +460,8 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
     project = Project(root=root.resolve(), budget_cny=budget, constraints=constraints,
                       options=options, parcels=parcels, catalogue=catalogue,
                       assumptions=notes + _assumptions(doc, constraints, region_row, parcels),
-                      parcels_file=parcel_path, overrides=overrides, files=files, parcel_extra=extra, **head)
+                      parcels_file=parcel_path, overrides=overrides, files=files, parcel_extra=extra,
+                      accounting=accounting if accounting is not None else AccountingPolicy(), **head)
     log.info("loaded project %s: %d parcels, %.1f ha", project.name, len(parcels), project.total_area_ha)
     return project
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from estimators.table import LAYERS, POOLS
-from optimizer.candidates import tolerance_of
+from optimizer.candidates import carbon_column, tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
@@ -28,10 +28,11 @@ from optimizer.settings import PlanSettings
 
 FLOAT_FORMAT = "%.4f"
 PLAN_COLUMNS = (
-    "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "carbon_tco2e",
-    "additional_tco2e", "baseline_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
-    "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "tree_share", "shrub_share", "grass_share",
-    *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_tco2e", "status", "forced_option",
+    "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "credited_tco2e", "carbon_tco2e",
+    "additional_tco2e", "baseline_tco2e", "credited_2030_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
+    "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "erosion_extrapolated", "tree_share", "shrub_share",
+    "grass_share", *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_applied_tco2e",
+    "soil_stable_tco2e", "buffer_pct", "option_type", "earthwork_m3", "status", "forced_option",
 )
 #: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
 CSV_ENCODING = "utf-8-sig"
@@ -55,16 +56,23 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "regrading": rows["regrading"].to_numpy(),
         "amendment": rows["amendment"].to_numpy(),
         "mix": rows["mix"].to_numpy(),
+        "credited_tco2e": tot(carbon_column(result.table)),
         "carbon_tco2e": tot("net_tco2e_ha"),
         "additional_tco2e": tot("additional_tco2e_ha"),
-        "baseline_tco2e": tot("net_tco2e_ha") - tot("additional_tco2e_ha"),
+        "baseline_tco2e": tot(carbon_column(result.table)) - tot("additional_tco2e_ha"),
+        "credited_2030_tco2e": tot("credited_tco2e_ha_2030"),
         "carbon_2030_tco2e": tot("tco2e_ha_2030"),
         "cost_cny": tot("cost_cny_ha"),
         "capital_cny": tot("capital_cny_ha"),
         "maintenance_cny": tot("maintenance_cny_ha"),
         "erosion_t_ha_yr": rows["erosion_t_ha_yr"].to_numpy(dtype=float),
         "sediment_t_yr": tot("erosion_t_ha_yr"),
-        "imported_tco2e": tot("imported_tco2e_ha"),
+        "erosion_extrapolated": _column(rows, "erosion_extrapolated", False).astype(bool),
+        "imported_applied_tco2e": tot("imported_applied_tco2e_ha"),
+        "soil_stable_tco2e": tot("soil_stable_tco2e_ha"),
+        "buffer_pct": _column(rows, "buffer_pct", np.nan),
+        "option_type": _column(rows, "option_type", ""),
+        "earthwork_m3": tot("earthwork_m3_ha"),
         **{f"{lay}_share": rows[f"{lay}_share"].to_numpy(dtype=float) for lay in LAYERS},
         **{f"{p}_tco2e": tot(f"{p}_tco2e_ha") for p in POOLS},
         **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
@@ -72,6 +80,11 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
     })
     return frame.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+
+
+def _column(rows: pd.DataFrame, name: str, default: Any) -> np.ndarray:
+    """A per-row column of the chosen options, ``default`` when the table lacks it."""
+    return rows[name].to_numpy() if name in rows.columns else np.full(len(rows), default)
 
 
 def _num(x: float | None) -> float | None:
@@ -102,14 +115,20 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "cost_cny": float(frame["cost_cny"].sum()),
         "capital_cny": float(frame["capital_cny"].sum()),
         "maintenance_cny": float(frame["maintenance_cny"].sum()),
+        "credited_tco2e": float(frame["credited_tco2e"].sum()),
         "carbon_tco2e": float(frame["carbon_tco2e"].sum()),
         "baseline_tco2e": float(frame["baseline_tco2e"].sum()),
         "additional_tco2e": float(frame["additional_tco2e"].sum()),
+        "credited_2030_tco2e": _num(float(frame["credited_2030_tco2e"].sum(min_count=1))),
         "carbon_2030_tco2e": _num(float(frame["carbon_2030_tco2e"].sum(min_count=1))),
         "carbon_by_pool": {p: float(frame[f"{p}_tco2e"].sum()) for p in POOLS},
         "carbon_2030_by_pool": _pools_2030(frame),
         "sediment_t_yr": float(frame["sediment_t_yr"].sum()),
-        "imported_tco2e": _num(float(frame["imported_tco2e"].sum(min_count=1))),
+        "imported_applied_tco2e": _num(float(frame["imported_applied_tco2e"].sum(min_count=1))),
+        "soil_stable_tco2e": _num(float(frame["soil_stable_tco2e"].sum(min_count=1))),
+        "accounting": result.table.meta.get("accounting"),
+        "counted_pools": result.table.meta.get("counted_pools"),
+        "erosion_extrapolated_parcels": int(frame["erosion_extrapolated"].sum()),
         "area_ha": area,
         "area_share": {lay: float((frame["area_ha"] * frame[f"{lay}_share"]).sum() / area) for lay in LAYERS},
         "horizon_year": result.horizon_year,
@@ -181,12 +200,42 @@ def _heading(result: PlanResult) -> list[str]:
 
 
 def _pool_table(summary: dict[str, Any], horizon: int) -> list[str]:
-    """Carbon by pool at 2030 (when the option table has it) and at the horizon, with the net."""
-    lines = ["| year | " + " | ".join(POOLS) + " | net |", "|---|" + "---:|" * (len(POOLS) + 1)]
-    for year, pools, net in ((2030, summary.get("carbon_2030_by_pool"), summary["carbon_2030_tco2e"]),
-                             (horizon, summary["carbon_by_pool"], summary["carbon_tco2e"])):
+    """Carbon by pool at 2030 (when the option table has it) and at the horizon, with the credited
+    total; pools the accounting policy does not count are marked."""
+    counted = summary.get("counted_pools") or [p for p in POOLS if p not in ("imported", "biochar")]
+    names = [p if p in counted or p == "buffer" else f"{p} (not counted)" for p in POOLS]
+    lines = ["| year | " + " | ".join(names) + " | credited |", "|---|" + "---:|" * (len(POOLS) + 1)]
+    for year, pools, credited in ((2030, summary.get("carbon_2030_by_pool"), summary.get("credited_2030_tco2e")),
+                                  (horizon, summary["carbon_by_pool"], summary["credited_tco2e"])):
         if pools is not None:
-            lines.append(f"| {year} | " + " | ".join(_fmt(pools[p]) for p in POOLS) + f" | {_fmt(net)} |")
+            total = _fmt(credited) if credited is not None else "-"
+            lines.append(f"| {year} | " + " | ".join(_fmt(pools[p]) for p in POOLS) + f" | {total} |")
+    return lines
+
+
+def _accounting_lines(summary: dict[str, Any]) -> list[str]:
+    """The accounting policy in force, what the words mean, and what a verifier may refuse."""
+    policy = summary.get("accounting")
+    if not policy:
+        return []
+    from estimators.accounting import AccountingPolicy
+    from optimizer.accounting import describe
+
+    rows = describe(AccountingPolicy(**policy))
+    lines = ["## Accounting policy", "",
+             "Credited carbon is what a verifier would accept: pools stay separate, carbon brought from "
+             "off site is not a removal, works emissions are counted, and a reversal buffer is withheld "
+             "(credited = net - buffer). The optimiser maximises credited carbon. Settings marked "
+             "**changed** depart from the conservative defaults (data/accounting.csv):", "",
+             "| setting | value | |", "|---|---|---|"]
+    lines += [f"| {k} | {v} | {'**changed**' if changed else 'default'} |" for k, v, changed in rows]
+    lines += ["", "*Additional* means above the modelled natural recovery of each parcel. Where the law "
+              "already requires reclamation (土地复垦), that legally required reclamation may be the "
+              "crediting baseline instead, and the additional carbon is then smaller. A verifier may "
+              "refuse soil carbon that is not measured (SOC is optional in VM0047 and often left out of "
+              "CCER forestry), any imported carbon (sludge, compost, topsoil), biochar outside its own "
+              "methodology (VM0044), and vegetation carbon on sprayed rock walls; mine land registered as "
+              "industrial or mining land is excluded from CCER-14-001-V01.", ""]
     return lines
 
 
@@ -223,13 +272,28 @@ def _locked_out(result: PlanResult, frame: pd.DataFrame) -> list[str]:
 
 
 def _imported_text(summary: dict[str, Any]) -> list[str]:
-    """A note on carbon brought in with sludge, compost and biochar (part of the soil pool)."""
-    imported = summary.get("imported_tco2e")
-    if not imported:
-        return []
-    return [f"The soil pool includes what remains of {_fmt(imported)} t CO2e of carbon applied with sludge, "
-            "compost or biochar: brought to the site rather than drawn from the air there. A strict "
-            "additionality claim should check how that material would otherwise have been used.", ""]
+    """A note on carbon brought in with sludge, compost and imported topsoil, and on biochar."""
+    applied = summary.get("imported_applied_tco2e")
+    pools = summary["carbon_by_pool"]
+    lines = []
+    if applied:
+        lines.append(f"Carbon brought in with sludge, compost or imported topsoil: {_fmt(applied)} t CO2e applied; "
+                     f"the imported pool ({_fmt(pools.get('imported', 0.0))} t CO2e) is what remains of it at the "
+                     "horizon less the moved topsoil's own stock. It is tracked as its own RothC component and "
+                     + ("credited (imported_carbon = include)." if "imported" in (summary.get("counted_pools") or [])
+                        else "not credited."))
+    if pools.get("biochar"):
+        lines.append(f"Biochar holds {_fmt(pools['biochar'])} t CO2e for 100 years (mass x Fc x Fperm, IPCC 2019 / "
+                     "Woolf et al. 2021), "
+                     + ("credited (biochar = credit)." if "biochar" in (summary.get("counted_pools") or [])
+                        else "not credited."))
+    if summary.get("soil_stable_tco2e") is not None:
+        lines.append(f"Of the on-site soil gain, {_fmt(summary['soil_stable_tco2e'])} t CO2e is stable carbon "
+                     "(RothC HUM + IOM), the lasting part of the sink.")
+    if summary.get("erosion_extrapolated_parcels"):
+        lines.append(f"{summary['erosion_extrapolated_parcels']} parcel(s) have slopes beyond the data behind the "
+                     "soil-loss steepness equation (extrapolated; erosion_extrapolated in plan.csv).")
+    return [*lines, ""] if lines else []
 
 
 def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any]) -> str:
@@ -247,13 +311,15 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"{summary['n_parcels']} parcels ({summary['area_ha']:,.1f} ha); {summary['n_options']} parcel x option rows, "
         f"{result.candidates.n_filtered} allowed by locks and erosion tolerance, {summary['n_variables']} kept "
         "after dropping dominated options.", "",
+        *_accounting_lines(summary),
         "## Carbon (t CO2e)", "",
-        "| year | net | baseline (natural recovery) | additional |", "|---|---:|---:|---:|",
-        f"| {horizon} | {_fmt(summary['carbon_tco2e'])} | {_fmt(summary['baseline_tco2e'])} | "
-        f"{_fmt(summary['additional_tco2e'])} |",
-        *([f"| 2030 | {_fmt(summary['carbon_2030_tco2e'])} | | |"]
+        "| year | credited | net before the buffer | baseline (modelled natural recovery) | "
+        "additional (above modelled natural recovery) |", "|---|---:|---:|---:|---:|",
+        f"| {horizon} | {_fmt(summary['credited_tco2e'])} | {_fmt(summary['carbon_tco2e'])} | "
+        f"{_fmt(summary['baseline_tco2e'])} | {_fmt(summary['additional_tco2e'])} |",
+        *([f"| 2030 | {_fmt(summary['credited_2030_tco2e'] or 0.0)} | {_fmt(summary['carbon_2030_tco2e'])} | | |"]
           if summary["carbon_2030_tco2e"] is not None else []), "",
-        "By pool (erosion and works are emissions):", "", *_pool_table(summary, horizon), "",
+        "By pool (erosion, works and buffer are emissions or deductions):", "", *_pool_table(summary, horizon), "",
         *_imported_text(summary),
         "## Cost", "",
         f"- capital {cny(summary['capital_cny'])}, maintenance within the horizon {cny(summary['maintenance_cny'])}, "

@@ -106,15 +106,18 @@ def make_option_table(n_parcels: int, n_options: int, seed: int = 0, *, min_opti
     erosion_rate[natural] *= 1.5
     erosion = -erosion_rate * 0.02 * (horizon_year - start_year)
     works_em = -(works * rng.uniform(1, 6, n))
-    pools = np.column_stack([tree, shrub, grass, soil, erosion, works_em])
+    zero = np.zeros(n)
+    pools = np.column_stack([tree, shrub, grass, soil, zero, zero, erosion, works_em, zero])
     pools[natural, :3] *= 0.3
     net = pools.sum(axis=1)
+    pools[:, POOLS.index("buffer")] = -0.15 * np.maximum(net, 0.0)  # credited = net + buffer
+    credited = net + pools[:, POOLS.index("buffer")]
     capital = np.where(natural, 1500.0, 15000 + 40000 * works + 60000 * shares[:, 0] * rng.uniform(0.7, 1.3, n)
                        + rng.uniform(0, 20000, n))
     maintenance = np.where(natural, 300.0, rng.uniform(2000, 9000, n))
     cost = capital + maintenance
     natural_net = np.zeros(n_parcels)
-    natural_net[parcel_idx[natural]] = net[natural]
+    natural_net[parcel_idx[natural]] = credited[natural]
 
     rows = pd.DataFrame({
         "parcel_id": pid[parcel_idx],
@@ -124,7 +127,8 @@ def make_option_table(n_parcels: int, n_options: int, seed: int = 0, *, min_opti
         "mix": opt["mix"].to_numpy(),
         "area_ha": area[parcel_idx],
         "net_tco2e_ha": net,
-        "additional_tco2e_ha": net - natural_net[parcel_idx],
+        "credited_tco2e_ha": credited,
+        "additional_tco2e_ha": credited - natural_net[parcel_idx],
         "tco2e_ha_2030": net * (2030 - start_year) / (horizon_year - start_year) * 0.6,
         "cost_cny_ha": cost,
         "capital_cny_ha": capital,
@@ -145,7 +149,7 @@ def make_option_table(n_parcels: int, n_options: int, seed: int = 0, *, min_opti
     }, index=pd.Index(pid, name="parcel_id"))
     years = np.arange(start_year, horizon_year + 1)
     frac = (years - start_year) / (horizon_year - start_year)
-    trajectory = (net[:, None] * frac[None, :]).astype(np.float32)
+    trajectory = (credited[:, None] * frac[None, :]).astype(np.float32)
     return OptionTable(rows=rows, parcels=parcels, mix_species=ms, years=years,
                        net_trajectory=trajectory, start_year=start_year, horizon_year=horizon_year,
                        meta={"assumptions": ["synthetic option table (tests/optables.py)"]})

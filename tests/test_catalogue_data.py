@@ -154,7 +154,10 @@ def test_amendment_values(cat):
     assert am.loc["sludge", "input_pool"] == "fym"
     # Jharia biochar rates 30-60 t/ha
     assert 30 <= am.loc["biochar", "rate_t_ha"] <= 60
-    assert am.loc["biochar", "input_pool"] == "biochar" and 0 < am.loc["biochar", "biochar_permanence"] <= 1
+    assert am.loc["biochar", "input_pool"] == "biochar" and am.loc["biochar", "biochar_temperature"] == "medium"
+    # Woolf et al. 2021 Table 2: wood biochar, medium temperature, Fc 0.77
+    assert am.loc["biochar", "biochar_fc"] == pytest.approx(0.77)
+    assert am.loc["biochar", "carbon_input_t_c_ha"] == pytest.approx(am.loc["biochar", "rate_t_ha"] * 0.77)
     assert am.loc["topsoil_30cm", "depth_add_cm"] == 30 and am.loc["topsoil_30cm", "topsoil_soc_g_kg"] > 0
     assert (am.drop(index="none")["productivity_multiplier"] >= 1).all()
     # the combined amendment's emission equals its limestone share x 0.12

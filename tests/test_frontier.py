@@ -38,7 +38,7 @@ def example():
 def totals(table, rows) -> tuple[float, float]:
     chosen = table.rows.iloc[rows]
     area = chosen["area_ha"].to_numpy()
-    return float((area * chosen["cost_cny_ha"]).sum()), float((area * chosen["net_tco2e_ha"]).sum())
+    return float((area * chosen["cost_cny_ha"]).sum()), float((area * chosen["credited_tco2e_ha"]).sum())
 
 
 def test_example_sweep_is_monotone_and_within_budget(example):

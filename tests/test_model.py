@@ -20,7 +20,7 @@ def brute_force(table, s: PlanSettings):
     """Best objective and plan (row positions) by enumerating every combination; None if none."""
     rows, parcels = table.rows, table.parcels
     area = rows["area_ha"].to_numpy()
-    carbon = area * rows["net_tco2e_ha"].to_numpy()
+    carbon = area * rows["credited_tco2e_ha"].to_numpy()
     cost = area * rows["cost_cny_ha"].to_numpy()
     sed = area * rows["erosion_t_ha_yr"].to_numpy()
     layer = {lay: area * rows[f"{lay}_share"].to_numpy() for lay in LAYERS}
@@ -94,7 +94,7 @@ def random_case(seed: int):
         else:
             table.parcels.loc[p, "forced_option"] = opts[int(rng.integers(len(opts)))]
     if rng.random() < 0.3:
-        carbon = rows["area_ha"] * rows["net_tco2e_ha"]
+        carbon = rows["area_ha"] * rows["credited_tco2e_ha"]
         top = carbon.groupby(rows["parcel_id"]).max().sum()
         kw.update(objective="min-cost", target_tco2e=float(top * rng.uniform(0.3, 0.95)), budget_cny=None)
     return table, PlanSettings(**kw)
@@ -112,7 +112,7 @@ def test_plan_equals_enumeration(seed):
     assert result.solution.status == "optimal"
     chosen = result.solution.rows
     rows = table.rows.iloc[chosen]
-    got = (rows["area_ha"] * rows["cost_cny_ha" if s.objective == "min-cost" else "net_tco2e_ha"]).sum()
+    got = (rows["area_ha"] * rows["cost_cny_ha" if s.objective == "min-cost" else "credited_tco2e_ha"]).sum()
     assert got == pytest.approx(expected, rel=1e-7, abs=1e-6)
     assert result.solution.objective == pytest.approx(expected, rel=1e-6)
     # one option per parcel, locks and forced options respected

@@ -24,7 +24,8 @@ from projfix import EXAMPLE, snapshot
 DESIGN_KEYS = ("status", "objective", "bound", "gap", "budget_cny", "cost_cny", "carbon_tco2e", "baseline_tco2e",
                "additional_tco2e", "carbon_by_pool", "horizon_year", "n_parcels", "n_options", "timings_s", "solver")
 # plan.csv column -> per-ha column of the option table
-PER_HA = {"carbon_tco2e": "net_tco2e_ha", "additional_tco2e": "additional_tco2e_ha", "cost_cny": "cost_cny_ha",
+PER_HA = {"carbon_tco2e": "net_tco2e_ha", "credited_tco2e": "credited_tco2e_ha",
+          "additional_tco2e": "additional_tco2e_ha", "cost_cny": "cost_cny_ha",
           "carbon_2030_tco2e": "tco2e_ha_2030", **{f"{p}_tco2e": f"{p}_tco2e_ha" for p in POOLS}}
 REGION_TOLERANCE = 10.0  # t/ha/yr, data/regions.csv north (SL 190-2007, Loess Plateau)
 
@@ -81,26 +82,32 @@ def test_totals_equal_plan_csv_and_option_table_sums(planned):
     area = opt["area_ha"].to_numpy(dtype=float)
     assert frame["area_ha"].to_numpy() == pytest.approx(area)
     recomputed = {col: float((area * opt[per_ha]).sum()) for col, per_ha in PER_HA.items()}
-    recomputed["baseline_tco2e"] = recomputed["carbon_tco2e"] - recomputed["additional_tco2e"]
-    for key in ("carbon_tco2e", "additional_tco2e", "baseline_tco2e", "cost_cny"):
+    recomputed["baseline_tco2e"] = recomputed["credited_tco2e"] - recomputed["additional_tco2e"]
+    for key in ("carbon_tco2e", "credited_tco2e", "additional_tco2e", "baseline_tco2e", "cost_cny"):
         assert summary[key] == pytest.approx(frame[key].sum(), rel=1e-6)
         assert summary[key] == pytest.approx(recomputed[key], rel=1e-6)
     for pool in POOLS:
         col = f"{pool}_tco2e"
         assert summary["carbon_by_pool"][pool] == pytest.approx(frame[col].sum(), rel=1e-6, abs=0.01)
         assert summary["carbon_by_pool"][pool] == pytest.approx(recomputed[col], rel=1e-6, abs=0.01)
-    assert sum(summary["carbon_by_pool"].values()) == pytest.approx(summary["carbon_tco2e"], rel=1e-6)
+    # the pools the policy counts add up to the net, and with the buffer to the credited carbon
+    counted = summary["counted_pools"]
+    assert set(counted) == {"tree", "shrub", "grass", "soil", "erosion", "works"}  # conservative defaults
+    assert sum(summary["carbon_by_pool"][p] for p in counted) == pytest.approx(summary["carbon_tco2e"], rel=1e-6)
+    assert (summary["carbon_tco2e"] + summary["carbon_by_pool"]["buffer"]
+            == pytest.approx(summary["credited_tco2e"], rel=1e-6))
     # pools at 2030 from the option table's per-pool 2030 columns
     assert summary["carbon_2030_tco2e"] == pytest.approx(recomputed["carbon_2030_tco2e"], rel=1e-6)
     for pool in POOLS:
         at_2030 = float((area * opt[f"{pool}_tco2e_ha_2030"]).sum())
         assert summary["carbon_2030_by_pool"][pool] == pytest.approx(at_2030, rel=1e-6, abs=0.01)
         assert frame[f"{pool}_2030_tco2e"].sum() == pytest.approx(at_2030, rel=1e-6, abs=0.01)
-    assert sum(summary["carbon_2030_by_pool"].values()) == pytest.approx(summary["carbon_2030_tco2e"], rel=1e-6)
-    assert summary["objective"] == pytest.approx(summary["carbon_tco2e"], rel=1e-6)
+    assert (sum(summary["carbon_2030_by_pool"][p] for p in counted)
+            == pytest.approx(summary["carbon_2030_tco2e"], rel=1e-6))
+    assert summary["objective"] == pytest.approx(summary["credited_tco2e"], rel=1e-6)
     # the baseline is each parcel's natural recovery
     natural = table.rows[table.rows["option_id"] == "natural"].set_index("parcel_id")
-    base = (natural["area_ha"] * natural["net_tco2e_ha"]).sum()
+    base = (natural["area_ha"] * natural["credited_tco2e_ha"]).sum()
     assert summary["baseline_tco2e"] == pytest.approx(base, rel=1e-6)
 
 

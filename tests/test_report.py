@@ -24,6 +24,7 @@ def solved(seed=4, pools_2030=False):
     if pools_2030:  # per-pool 2030 columns as estimators.options writes them (they add up to the net)
         for p in POOLS:
             t.rows[f"{p}_tco2e_ha_2030"] = t.rows[f"{p}_tco2e_ha"] * t.rows["tco2e_ha_2030"] / t.rows["net_tco2e_ha"]
+        t.rows["credited_tco2e_ha_2030"] = t.rows[[f"{p}_tco2e_ha_2030" for p in POOLS]].sum(axis=1)
     t.parcels.loc["P0002", "status"] = "lock_out"
     t.parcels.loc["P0005", "status"] = "lock_in"
     cost = (t.rows["area_ha"] * t.rows["cost_cny_ha"]).sum() / 8
@@ -41,15 +42,15 @@ def test_summary_totals_equal_plan_csv_sums_and_constraints_hold(tmp_path):
     assert set(on_disk["carbon_by_pool"]) == set(POOLS)
     assert set(on_disk["timings_s"]) == {"estimate", "build", "solve", "write"}
     assert on_disk["status"] == "optimal" and on_disk["n_parcels"] == 40 and on_disk["horizon_year"] == 2060
-    for key, col in (("cost_cny", "cost_cny"), ("carbon_tco2e", "carbon_tco2e"),
+    for key, col in (("cost_cny", "cost_cny"), ("carbon_tco2e", "carbon_tco2e"), ("credited_tco2e", "credited_tco2e"),
                      ("additional_tco2e", "additional_tco2e"), ("baseline_tco2e", "baseline_tco2e")):
         assert on_disk[key] == pytest.approx(frame[col].sum(), rel=1e-6)
     for pool in POOLS:
         assert on_disk["carbon_by_pool"][pool] == pytest.approx(frame[f"{pool}_tco2e"].sum(), rel=1e-6, abs=0.01)
-    # pools add up to the net carbon, and net = baseline + additional
-    assert frame[[f"{p}_tco2e" for p in POOLS]].sum(axis=1).to_numpy() == pytest.approx(frame["carbon_tco2e"], abs=1e-3)
-    assert on_disk["carbon_tco2e"] == pytest.approx(on_disk["baseline_tco2e"] + on_disk["additional_tco2e"])
-    assert on_disk["objective"] == pytest.approx(on_disk["carbon_tco2e"], rel=1e-6)
+    # the pools add up to the credited carbon (buffer included), and credited = baseline + additional
+    assert frame[[f"{p}_tco2e" for p in POOLS]].sum(axis=1).to_numpy() == pytest.approx(frame["credited_tco2e"], abs=1e-3)
+    assert on_disk["credited_tco2e"] == pytest.approx(on_disk["baseline_tco2e"] + on_disk["additional_tco2e"])
+    assert on_disk["objective"] == pytest.approx(on_disk["credited_tco2e"], rel=1e-6)
     # constraints recomputed from plan.csv
     area = frame["area_ha"].sum()
     assert frame["cost_cny"].sum() <= s.budget_cny * (1 + 1e-7)
@@ -89,8 +90,9 @@ def test_report_md_names_choices_totals_and_assumptions(tmp_path):
                  "| CNY per additional t |"):
         assert text in md
     # the option table has no per-pool 2030 columns: only the horizon row of the pool table
-    assert "| year | tree | shrub | grass | soil | erosion | works | net |" in md
-    assert not any(line.startswith("| 2030 | ") and line.count("|") == 9 for line in md.splitlines())
+    assert ("| year | tree | shrub | grass | soil | imported (not counted) | biochar (not counted) | erosion | works "
+            "| buffer | credited |") in md
+    assert not any(line.startswith("| 2030 | ") and line.count("|") == 12 for line in md.splitlines())
     # CNY per additional t of each chosen option = its cost / its additional carbon
     frame = pd.read_csv(tmp_path / "out" / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
     g = frame.groupby("option_id")[["cost_cny", "additional_tco2e"]].sum()
@@ -109,10 +111,10 @@ def test_pools_at_2030_and_the_horizon(tmp_path):
     for pool in POOLS:  # plan.csv keeps 4 decimals
         total = frame[f"{pool}_2030_tco2e"].sum()
         assert on_disk["carbon_2030_by_pool"][pool] == pytest.approx(total, rel=1e-6, abs=0.01)
-    assert sum(on_disk["carbon_2030_by_pool"].values()) == pytest.approx(on_disk["carbon_2030_tco2e"], rel=1e-6)
+    assert sum(on_disk["carbon_2030_by_pool"].values()) == pytest.approx(on_disk["credited_2030_tco2e"], rel=1e-6)
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    for year, pools, net in ((2030, on_disk["carbon_2030_by_pool"], on_disk["carbon_2030_tco2e"]),
-                             (2060, on_disk["carbon_by_pool"], on_disk["carbon_tco2e"])):
+    for year, pools, net in ((2030, on_disk["carbon_2030_by_pool"], on_disk["credited_2030_tco2e"]),
+                             (2060, on_disk["carbon_by_pool"], on_disk["credited_tco2e"])):
         row = f"| {year} | " + " | ".join(f"{pools[p]:,.0f}" for p in POOLS) + f" | {net:,.0f} |"
         assert row in md
     # without the 2030 pool columns summary.json says so with null, and plan.csv leaves them blank

@@ -28,13 +28,16 @@ def progress(message: str) -> Iterator[None]:
 
 
 def _summary_lines(summary: dict, out: Path) -> list[str]:
-    pools = ", ".join(f"{k} {v:,.0f}" for k, v in summary["carbon_by_pool"].items())
+    counted = summary.get("counted_pools") or list(summary["carbon_by_pool"])
+    pools = ", ".join(f"{k} {v:,.0f}" + ("" if k in counted or k == "buffer" else " (not counted)")
+                      for k, v in summary["carbon_by_pool"].items())
     gap = summary.get("gap")
     banner = [summary["status_note"]] if summary.get("status_note") else []
     return banner + [
         f"plan {summary['status']}: {summary['n_parcels']} parcels, {summary['n_options']} options considered",
-        f"  carbon      {summary['carbon_tco2e']:,.0f} t CO2e by {summary['horizon_year']} "
-        f"({summary['additional_tco2e']:,.0f} more than natural recovery)",
+        f"  credited    {summary.get('credited_tco2e', summary['carbon_tco2e']):,.0f} t CO2e by "
+        f"{summary['horizon_year']} ({summary['additional_tco2e']:,.0f} above modelled natural recovery; "
+        f"net before the reversal buffer {summary['carbon_tco2e']:,.0f})",
         f"  by pool     {pools}",
         f"  cost        {summary['cost_cny']:,.0f} CNY"
         + (f" of a {summary['budget_cny']:,.0f} CNY budget" if summary.get("budget_cny") else ""),
