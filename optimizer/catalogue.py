@@ -29,6 +29,7 @@ from optimizer.csvio import bool_column, check_range, numeric_column, read_csv, 
 from optimizer.data import data_file
 from estimators.options import option_id  # noqa: F401  (re-exported: ids are built there)
 from optimizer.errors import InputError
+from optimizer.tableread import shown
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,7 @@ def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool,
         allowed = tuple(dict.fromkeys((*spec.columns, *known)))
         extra = [c for c in raw.columns if c not in allowed]
         if extra:
-            raise InputError.at(label, f"unknown column '{extra[0]}' for the {spec.name} table "
+            raise InputError.at(label, f"unknown column '{shown(extra[0])}' for the {spec.name} table "
                                 f"(known: {', '.join(allowed)})", None, extra[0])
     out = pd.DataFrame({c: raw[c].astype(str) for c in raw.columns})
     for column in spec.text:
@@ -390,7 +391,7 @@ def _calibrate_growth(species: pd.DataFrame, path: Path) -> list[str]:
     named = [basis for basis in GROWTH_BASES if basis in raw.columns]
     if "value" not in raw.columns and len(named) != 1:
         raise InputError.at(label, "needs a 'value' column (with an optional 'basis' column) or exactly one of "
-                            f"the columns {', '.join(GROWTH_BASES)} (found: {', '.join(raw.columns)})")
+                            f"the columns {', '.join(GROWTH_BASES)} (the header has {len(raw.columns)} columns)")
     value = "value" if "value" in raw.columns else named[0]
     rows = pd.DataFrame({"species": raw["species"],
                          "age": numeric_column(raw, "age", label),
