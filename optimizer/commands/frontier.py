@@ -14,6 +14,7 @@ from optimizer.commands.common import allow_outside_option, check_solver_options
 from optimizer.commands.plan import progress
 from optimizer.errors import InputError
 from optimizer.outputs import check_outdir, output_lock
+from optimizer.planout import not_proven
 
 
 def _lines(data: dict, out: Path) -> list[str]:
@@ -45,7 +46,10 @@ def frontier_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the outputs minesink wrote in OUTDIR."),
     allow_outside: bool = allow_outside_option(),
 ) -> None:
-    """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon."""
+    """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon.
+
+    Exit code 3 when a budget's solve stopped at the time limit before its plan was proven within
+    --gap (the first line of output says how many)."""
     from optimizer.frontier import frontier, write_frontier
     from optimizer.pipeline import estimate, plan_settings
 
@@ -65,7 +69,14 @@ def frontier_cmd(
         with progress(f"Solving {points} budgets over {len(table.rows)} options"):
             result = frontier(table, settings, points)
         data = write_frontier(result, out, force=force)
+    stopped = [p for p in data["points"] if not_proven(p, gap)]
+    banner = (f"TIME LIMIT: {len(stopped)} of {len(data['points'])} budgets stopped at the {time_limit:g} s "
+              "time limit before their plan was proven within the requested gap (largest gap "
+              f"{max((p['gap'] or 0) for p in stopped):.3%}); rerun with a longer --time-limit"
+              if stopped else None)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
     else:
-        typer.echo("\n".join(_lines(data, out)))
+        typer.echo("\n".join(([banner] if banner else []) + _lines(data, out)))
+    if stopped:
+        raise typer.Exit(3)
