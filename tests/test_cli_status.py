@@ -65,3 +65,17 @@ def test_library_warnings_stay_off_stderr(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == "error: parcels.csv: has a header but no data rows\n"
+
+
+def test_plan_settings_refuse_non_finite_numbers():
+    import math
+
+    import pytest
+
+    from optimizer.errors import InputError
+    from optimizer.settings import PlanSettings
+
+    for kwargs in ({"budget_cny": math.inf}, {"max_sediment_t_yr": math.nan},
+                   {"objective": "min-cost", "target_tco2e": math.inf}, {"time_limit_s": math.inf}):
+        with pytest.raises(InputError, match="finite|time limit"):
+            PlanSettings(**kwargs)
