@@ -199,7 +199,7 @@ def output_lock(path: str | Path) -> Iterator[None]:
     holds it.  Stale temporaries of killed runs are cleaned up once the lock is taken."""
     out = target(path)
     lock = out.parent / f".{out.name}{_TAG}lock"
-    key = str(lock)
+    key = str(lock.parent.resolve() / lock.name) if lock.parent.exists() else str(lock)
     if key in _HELD:
         fd, depth = _HELD[key]
         _HELD[key] = (fd, depth + 1)
