@@ -21,6 +21,7 @@ section, max-carbon or min-cost, and restricted catalogues.  Checked for every e
   which they never reach, and a time-limited plan (exit 3) is counted, not compared.
 
     python bench/fuzz.py --examples 10000 --json      # counts and time as JSON; exit 1 on a failure
+    python bench/fuzz.py --examples 10000 --workers 2 --json   # two processes, seeds 0 and 1
 
 The pytest test ``tests/test_fuzz.py`` runs a few hundred examples.
 """
@@ -302,13 +303,34 @@ def _same_outputs(a: Path, b: Path) -> None:
     expect(sa == sb, "summary.json differs between equal runs (timings aside)")
 
 
+_LOADED: dict[str, Any] = {}
+
+
+def _capture_loaded_projects() -> None:
+    """Keep the Project the last command loaded (the checks use validate's, instead of loading the
+    project once more)."""
+    import optimizer.project as project
+
+    if getattr(project.load_project, "_fuzz_capture", False):
+        return
+    real = project.load_project
+
+    def capturing(*args: Any, **kwargs: Any) -> Any:
+        loaded = real(*args, **kwargs)
+        _LOADED["project"] = loaded
+        return loaded
+
+    capturing._fuzz_capture = True  # type: ignore[attr-defined]
+    project.load_project = capturing
+
+
 def run_example(spec: dict[str, Any], work: Path, counts: Counter) -> None:
     """validate, estimate and plan one generated project, checking every outcome."""
-    from optimizer.project import load_project
-
+    _capture_loaded_projects()
     root = work / "proj"
     write_project(spec, root)
     counts["examples"] += 1
+    _LOADED.clear()
     code, _out, err = run_cli(["validate", str(root)])
     _clean_exit("validate", code, err)
     if spec["mistakes"]:
@@ -321,6 +343,7 @@ def run_example(spec: dict[str, Any], work: Path, counts: Counter) -> None:
         counts["invalid_exit_2"] += 1
         return
     counts["valid"] += 1
+    project = _LOADED["project"]
     if spec["estimate"]:  # the plan estimates too; the estimate command itself on a third
         code, _out, err = run_cli(["estimate", str(root), "-o", str(work / "options.csv")])
         _clean_exit("estimate", code, err)
@@ -338,7 +361,7 @@ def run_example(spec: dict[str, Any], work: Path, counts: Counter) -> None:
     if code == 1:
         expect("no plan is possible" in err or "cannot" in err, f"plan failed unexplained: {err[-300:]}")
         return
-    check_plan(work / "plan1", load_project(root), spec)
+    check_plan(work / "plan1", project, spec)
     counts["plans_checked"] += 1
     if code == 0 and spec["rerun"]:
         args[3] = str(work / "plan2")
@@ -375,13 +398,35 @@ def fuzz(examples: int, seed_value: int = 0) -> dict[str, Any]:
             "failures": failures, "time_s": round(time.perf_counter() - started, 1)}
 
 
+def fuzz_parallel(examples: int, seed_value: int, workers: int) -> dict[str, Any]:
+    """``workers`` processes of this script, each with its own seed and share of the examples;
+    counts added up, failures listed, time the wall time of the whole run."""
+    import subprocess
+
+    started = time.perf_counter()
+    shares = [examples // workers + (1 if i < examples % workers else 0) for i in range(workers)]
+    procs = [subprocess.Popen([sys.executable, __file__, "--examples", str(n), "--seed", str(seed_value + i),
+                               "--json"], stdout=subprocess.PIPE, text=True)
+             for i, n in enumerate(shares)]
+    parts = [json.loads(p.communicate()[0]) for p in procs]
+    counts: Counter = Counter()
+    for part in parts:
+        counts.update(part["counts"])
+    return {"examples_requested": examples, "seed": seed_value, "workers": workers,
+            "counts": dict(sorted(counts.items())), "failures": [f for p in parts for f in p["failures"]],
+            "time_s": round(time.perf_counter() - started, 1),
+            "worker_time_s": [p["time_s"] for p in parts]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="processes, each with seed + i")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = fuzz(args.examples, args.seed)
+    result = (fuzz_parallel(args.examples, args.seed, args.workers) if args.workers > 1
+              else fuzz(args.examples, args.seed))
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
