@@ -92,3 +92,6 @@ def write_plan_layer(parcels_file: Path, plan: pd.DataFrame, path: Path) -> None
         layer.to_file(path, layer="plan", driver="GPKG")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    from optimizer.qgisstyle import write_layer_style
+
+    write_layer_style(path, "plan", plan)  # opens in QGIS coloured by option

@@ -104,17 +104,24 @@ def read_manifest(folder: Path) -> dict[str, dict] | None:
 
 
 def foreign_entries(folder: Path) -> list[str]:
-    """Entries of ``folder`` that minesink did not write there, or changed since (by manifest)."""
-    manifest = read_manifest(folder)
+    """Entries of ``folder`` (and its subfolders) that minesink did not write there, or changed
+    since, by the manifest (paths relative to ``folder``, ``/``-separated)."""
+    manifest = read_manifest(folder) or {}
+    written_dirs = {str(Path(name).parent.as_posix()) for name in manifest}
     out = []
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name == MANIFEST and manifest is not None:
+    for entry in sorted(folder.rglob("*")):
+        name = entry.relative_to(folder).as_posix()
+        if name == MANIFEST and manifest:
             continue
-        known = (manifest or {}).get(entry.name)
+        if entry.is_dir() and not entry.is_symlink():
+            if name not in written_dirs and not any(d.startswith(name + "/") for d in written_dirs):
+                out.append(name + "/")
+            continue
+        known = manifest.get(name)
         if known is None or entry.is_symlink() or not entry.is_file():
-            out.append(entry.name + ("/" if entry.is_dir() and not entry.is_symlink() else ""))
+            out.append(name)
         elif entry.stat().st_size != known.get("bytes") or _sha256(entry) != known.get("sha256"):
-            out.append(f"{entry.name} (changed since minesink wrote it)")
+            out.append(f"{name} (changed since minesink wrote it)")
     return out
 
 
@@ -168,9 +175,10 @@ def follow_umask(path: Path) -> None:
     mask = umask()
     if path.is_dir():
         os.chmod(path, 0o777 & ~mask)
-        for child in path.iterdir():
-            if child.is_file() and not child.is_symlink():
-                os.chmod(child, 0o666 & ~mask)
+        for child in path.rglob("*"):
+            if child.is_symlink():
+                continue
+            os.chmod(child, (0o777 if child.is_dir() else 0o666) & ~mask)
     else:
         os.chmod(path, 0o666 & ~mask)
 
@@ -293,8 +301,9 @@ def exchange(a: Path, b: Path) -> bool:
 
 def write_manifest(folder: Path, version: str) -> None:
     """List every file of ``folder`` (size and SHA-256) in its manifest; deterministic text."""
-    files = {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-             for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.is_file() and p.name != MANIFEST}
+    files = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()
+             and p.relative_to(folder).as_posix() != MANIFEST}
     data = {"written_by": "minesink", "version": version,
             "note": "files minesink wrote in this folder; --force replaces only these", "files": files}
     (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

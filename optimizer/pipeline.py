@@ -20,7 +20,9 @@ from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.accounting import default_policy, defaults_table
 from optimizer.errors import InputError
+from optimizer.planfacts import add_plan_facts
 from optimizer.project import Project
+from optimizer.provenance import data_hash
 from optimizer.settings import PlanSettings
 
 __all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
@@ -65,7 +67,9 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
         assumptions=(list(project.assumptions) + list(project.catalogue.notes)
                      + _catalogue_assumptions(project, table) + _accounting_assumptions(project)),
         parcel_extra=_parcel_extra(project),
+        data_hash=data_hash(project.catalogue),
     )
+    add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table

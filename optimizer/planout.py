@@ -56,6 +56,13 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def excel_unescape(values: pd.Series) -> pd.Series:
+    """Undo ``excel_safe`` on a column read back from a CSV output (e.g. plan.csv's parcel_id)."""
+    text = values.astype(str)
+    risky = text.str.startswith("'") & text.str[1:2].isin(list(FORMULA_STARTS))
+    return text.where(~risky, text.str[1:])
+
+
 def not_proven(summary: dict[str, Any], requested_gap: float) -> bool:
     """True when the plan is feasible but not proven within ``requested_gap`` (exit code 3)."""
     if summary.get("status") != "time_limit":

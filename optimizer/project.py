@@ -57,7 +57,7 @@ OPTION_TABLES = {"regrading": ("regrading", "regrading"), "amendments": ("amendm
                  "mixes": ("mixes", "mix")}
 #: [parameters] keys: catalogue tables a project may override (plus growth inventory data).
 PARAMETER_KEYS = ("species", "regions", "climate", "regrading", "amendments", "mixes", "costs",
-                  "ipcc_soil", "growth")
+                  "ipcc_soil", "growth", "uncertainty")
 
 
 @dataclass
@@ -432,7 +432,7 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
     accounting = problems.check(policy_from, doc.section("accounting"),
                                 lambda key, message: doc.error("accounting", key, message))
     parcel_path = problems.check(find_parcel_file, root)
-    catalogue = problems.check(load_catalogue, overrides or None)
+    catalogue = problems.check(load_catalogue, {k: v for k, v in overrides.items() if k != "uncertainty"} or None)
     region_row = None
     if catalogue is not None and head is not None:
         region_row = problems.check(_region_row, doc, catalogue, head["region"])

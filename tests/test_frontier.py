@@ -194,7 +194,8 @@ def test_cli_user_mistakes_exit_2(tmp_path, capsys):
     (out / "keep.txt").unlink()
     assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2"]) == 0
     assert sorted(p.name for p in out.iterdir() if p.suffix != ".png") == [
-        ".minesink-manifest.json", "frontier.csv", "frontier.json"]
+        ".minesink-manifest.json", "frontier.csv", "frontier.json", "plans"]
+    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2", "--force"]) == 0  # its own, plans/ too
 
 
 def test_cli_no_plan_at_any_budget_exits_1(tmp_path, capsys):

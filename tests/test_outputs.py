@@ -19,7 +19,7 @@ import optimizer.report
 from optimizer.cli import run
 from optimizer.outputs import MANIFEST, output_lock
 
-PLAN_FILES = [MANIFEST, "plan.csv", "report.md", "summary.json"]
+PLAN_FILES = [MANIFEST, "plan.csv", "report.html", "report.md", "summary.json"]
 
 
 def _err(capsys) -> str:
@@ -60,7 +60,7 @@ def test_force_replaces_only_minesink_files_and_a_users_file_survives(tmp_path, 
     assert run(["plan", str(root), "-o", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == PLAN_FILES
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    assert sorted(manifest["files"]) == ["plan.csv", "report.md", "summary.json"]
+    assert sorted(manifest["files"]) == ["plan.csv", "report.html", "report.md", "summary.json"]
     assert run(["plan", str(root), "-o", str(out), "--force"]) == 0  # only its own files: replaced
     (out / "my_notes.md").write_text("do not lose me", encoding="utf-8")
     before = snapshot(out)

@@ -58,8 +58,8 @@ def test_exit_0_and_one_row_per_parcel_in_project_order(planned):
     parcels = pd.read_csv(EXAMPLE / "parcels.csv", encoding="utf-8")
     assert list(frame["parcel_id"]) == list(parcels["parcel_id"]) == list(table.parcels.index)
     assert frame["parcel_id"].is_unique and len(frame) == 34
-    assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "plan.csv", "report.md",
-                                                     "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "plan.csv", "report.html",
+                                                     "report.md", "summary.json"]
     assert summary["status"] == "optimal" and summary["n_parcels"] == 34
     assert summary["n_options"] == len(table.rows)
 
