@@ -52,7 +52,7 @@ REQUIRED: tuple[str, ...] = ("parcel_id", "area_ha", "landform", "slope_deg", "s
                              "soil_ph", "soc_g_kg")
 OPTIONAL: tuple[str, ...] = ("aspect_deg", "elevation_m", "bulk_density_g_cm3", "clay_pct",
                              "soil_depth_cm", "contaminated", "status", "forced_option",
-                             "erosion_tolerance_t_ha_yr")
+                             "erosion_tolerance_t_ha_yr", "earliest_year")
 PARCEL_FILES: tuple[str, ...] = ("parcels.csv", "parcels.geojson", "parcels.gpkg")
 
 #: landform -> (bulk density [g/cm3], substrate depth [cm], source); see the module docstring.
@@ -82,6 +82,8 @@ NUMERIC_RULES: dict[str, tuple[bool, float, float, bool, bool, str]] = {
                           "a rock-fragment share of the substrate in % from 0 to 100, or blank for the landform's"),
     "erosion_tolerance_t_ha_yr": (False, 0.0, np.inf, True, False,
                                   "a soil-loss tolerance in t/ha/yr greater than 0, or blank for the project's"),
+    "earliest_year": (False, 1990.0, 2200.0, False, False,
+                      "the first year the parcel can be worked (released by mining), or blank for the start year"),
 }
 
 

@@ -27,11 +27,12 @@ from optimizer.accounting import policy_from
 from optimizer.catalogue import Catalogue, load_catalogue, parse_option_id
 from optimizer.errors import InputError
 from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults, validate_parcels
+from optimizer.schedule_spec import ScheduleSpec, parse_schedule
 
 log = logging.getLogger(__name__)
 
 TOML = "project.toml"
-SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting")
+SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting", "schedule")
 PROJECT_KEYS = ("name", "region", "start_year", "horizon_year")
 DEFAULT_HORIZON = 2060
 YEAR_RANGE = (1990, 2200)
@@ -72,6 +73,7 @@ class Project:
     parcels_file : the parcel file read
     overrides : [parameters] table -> absolute path
     accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
+    schedule : the [schedule] table (optimizer.schedule_spec), None when absent
     """
 
     root: Path
@@ -88,6 +90,7 @@ class Project:
     parcels_file: Path | None = None
     overrides: dict[str, Path] = field(default_factory=dict)
     accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
+    schedule: ScheduleSpec | None = None
 
     @property
     def total_area_ha(self) -> float:
@@ -362,6 +365,14 @@ def _assumptions(doc: _Toml, constraints: dict[str, Any], region_row: pd.Series,
     return notes + summarise_defaults(parcels)
 
 
+def _schedule_section(doc: _Toml, head: dict[str, Any], budget: float | None) -> ScheduleSpec | None:
+    """The [schedule] table (phased plans), None when absent."""
+    if "schedule" not in doc.data:
+        return None
+    return parse_schedule(doc.section("schedule"), lambda key, message: doc.error("schedule", key, message),
+                          head["start_year"], head["horizon_year"], budget)
+
+
 def load_project(path: str | Path) -> Project:
     """Load and validate a project folder; InputError names the first problem found.
 
@@ -392,6 +403,7 @@ def load_project(path: str | Path) -> Project:
     options = _options_section(doc)
     overrides = _parameters_section(doc, root)
     accounting = policy_from(doc.section("accounting"), lambda key, message: doc.error("accounting", key, message))
+    schedule = _schedule_section(doc, head, budget)
     parcel_path = find_parcel_file(root)
 
     catalogue = load_catalogue(overrides or None)
@@ -409,6 +421,7 @@ def load_project(path: str | Path) -> Project:
     project = Project(root=root.resolve(), budget_cny=budget, constraints=constraints,
                       options=options, parcels=parcels, catalogue=catalogue,
                       assumptions=_assumptions(doc, constraints, region_row, parcels),
-                      parcels_file=parcel_path, overrides=overrides, accounting=accounting, **head)
+                      parcels_file=parcel_path, overrides=overrides, accounting=accounting,
+                      schedule=schedule, **head)
     log.info("loaded project %s: %d parcels, %.1f ha", project.name, len(parcels), project.total_area_ha)
     return project
