@@ -35,7 +35,8 @@ import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from estimators.table import LAYERS
-from optimizer.candidates import EPS, dominated
+from optimizer.candidates import EPS
+from optimizer.dominance import dominated
 from optimizer.model import _linear
 from optimizer.schedule_spec import ScheduleSpec
 from optimizer.settings import PlanSettings
@@ -177,8 +178,8 @@ def prune_columns(c: Columns, spec: ScheduleSpec, rows: list[ScheduleRow]) -> np
     cols += [-r.coefs if r.sense == "<=" else r.coefs for r in rows]
     crit = np.column_stack(cols)
     scale = np.abs(crit).max(axis=0)
-    crit = crit[:, np.unique(crit / np.where(scale > 0, scale, 1.0), axis=1, return_index=True)[1]] \
-        if crit.shape[0] else crit
+    if crit.shape[0]:  # first occurrences, in order: the objective and the cost stay first (champions)
+        crit = crit[:, np.sort(np.unique(crit / np.where(scale > 0, scale, 1.0), axis=1, return_index=True)[1])]
     k = spec.n_periods + 1
     group = c.parcel.astype(np.int64) * k + np.where(c.period == DEFER, k - 1, c.period)
     return dominated(group, crit)

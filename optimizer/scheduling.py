@@ -263,27 +263,3 @@ def schedule(table: OptionTable, spec: ScheduleSpec, settings: PlanSettings, *, 
                       "delays": t4 - t3 if result.delays else None, "write": None}
     return result
 
-
-def earliest_years(project: Any) -> np.ndarray:
-    """Per parcel the parcels.csv ``earliest_year`` (NaN when blank); InputError naming the row
-    when a year is not a whole number."""
-    if "earliest_year" not in project.parcels.columns:
-        return np.full(len(project.parcels), np.nan)
-    years = project.parcels["earliest_year"].to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isnan(years) & (years != np.round(years)))
-    if bad.size:
-        from optimizer.errors import InputError
-
-        name = project.parcels_file.name if project.parcels_file is not None else "parcels.csv"
-        raise InputError.at(name, f"{years[bad[0]]:g} is not a year (expected a whole number such as 2029)",
-                            int(bad[0]) + 2, "earliest_year")
-    return years
-
-
-def maintenance_years(project: Any) -> int:
-    """costs.csv maintenance_years (the horizon span when the table lacks it), as the option
-    costs use it."""
-    try:
-        return int(round(project.catalogue.cost("maintenance_years")))
-    except KeyError:
-        return int(project.horizon_year - project.start_year)

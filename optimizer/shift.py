@@ -41,7 +41,8 @@ from typing import Sequence
 import numpy as np
 
 from estimators.table import LAYERS, POOLS, OptionTable
-from optimizer.candidates import EPS, dominated, lock_mask, parcel_codes, species_areas, tolerance_of
+from optimizer.candidates import EPS, lock_mask, parcel_codes, species_areas, tolerance_of
+from optimizer.dominance import dominated
 from optimizer.errors import InputError, RunError
 from optimizer.schedule_spec import ScheduleSpec
 from optimizer.settings import PlanSettings
@@ -293,9 +294,11 @@ def prune_options(table: OptionTable, traj: Trajectories, spec: ScheduleSpec, se
     years = set(spec.milestones) | (set(spec.carbon_weights or {h: 1.0}) if spec.objective == "max-carbon" else set())
     ages = sorted({y - s for y in years for s in starts.tolist() if y >= s})
     area = table.rows["area_ha"].to_numpy(dtype=float)[rows]
-    cols: list[np.ndarray] = [traj.net[np.ix_(rows, ages)].astype(float)] if ages else []
-    cols += [-traj.pct[rows][:, None], -table.rows["capital_cny_ha"].to_numpy(dtype=float)[rows][:, None],
-             -rate[rows][:, None]]
+    net = traj.net[np.ix_(rows, ages[::-1])].astype(float) if ages else np.zeros((rows.size, 0))
+    # the two most telling first (they choose the champions of optimizer.dominance): the net at
+    # the oldest age and the capital
+    cols: list[np.ndarray] = [net[:, :1], -table.rows["capital_cny_ha"].to_numpy(dtype=float)[rows][:, None],
+                              -traj.pct[rows][:, None], -rate[rows][:, None], net[:, 1:]]
     if settings.max_sediment_t_yr is not None:
         cols.append(-traj.loss[np.ix_(rows, sorted({h - s for s in starts.tolist()}))].astype(float))
     shares, _ = _active_shares(table, rows, traj.codes, settings, area)

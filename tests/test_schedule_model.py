@@ -14,7 +14,8 @@ from optimizer.pipeline import estimate, plan_settings
 from optimizer.planning import plan
 from optimizer.project import load_project
 from optimizer.schedule_spec import ScheduleSpec
-from optimizer.scheduling import maintenance_years, schedule
+from optimizer.schedule_inputs import maintenance_years
+from optimizer.scheduling import schedule
 from optimizer.settings import PlanSettings
 from optimizer.shift import DEFER
 from projfix import EXAMPLE

@@ -49,10 +49,11 @@ def schedule_cmd(
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
 ) -> None:
     """Phase the restoration over years: which parcels first, carbon by 2030 and the horizon."""
-    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.pipeline import plan_settings
     from optimizer.project import load_project
     from optimizer.schedule_report import write_schedule
-    from optimizer.scheduling import earliest_years, maintenance_years, schedule
+    from optimizer.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
+    from optimizer.scheduling import schedule
 
     check_outdir(out, force)
     loaded = load_project(project)
@@ -63,7 +64,7 @@ def schedule_cmd(
     years = maintenance_years(loaded)
     earliest = earliest_years(loaded)
     with _console.status(f"Estimating options for {len(loaded.parcels)} parcels", spinner="dots") as status:
-        table = estimate(loaded, trajectory=True)
+        table = estimate_trajectories(loaded, progress=status.update)
         result = schedule(table, loaded.schedule, settings, earliest=earliest, maintenance_years=years,
                           parcels_file=loaded.parcels_file.name if loaded.parcels_file else "parcels.csv",
                           compare=compare, delays=delays, progress=status.update)
