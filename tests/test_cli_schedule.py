@@ -143,3 +143,22 @@ def test_plan_ignores_the_schedule_table(tmp_path) -> None:
     edit_toml(root, "total_cny = 12_000_000", "total_cny = 12_000_000")
     _add(root, TRANCHES)
     assert run(["plan", str(root), "-o", str(tmp_path / "plan"), "--json"]) == 0
+
+
+def test_the_example_readme_figures(tmp_path) -> None:
+    """data/examples/pingshuo/README.md: the five-tranche variant's table is what the tool says."""
+    root = copy_example(tmp_path)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    _add(root, "\n[schedule]\nperiods = 5\nbudget_cny = 2_400_000\ncarry_over = true\n")
+    out = tmp_path / "out"
+    assert run(["schedule", str(root), "-o", str(out), "--gap", "0", "--no-delays"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+
+    def row(label: str) -> list[int]:
+        line = next(x for x in readme.splitlines() if x.startswith(f"| {label}"))
+        return [int(cell.replace(" ", "")) for cell in line.split("|")[2:4]]
+
+    lump = summary["one_lump"]
+    assert row("one lump") == [round(lump["credited_2030_tco2e"]), round(lump["credited_tco2e"])]
+    assert row("five tranches of 2.4 M CNY, carry-over") == [round(summary["credited_2030_tco2e"]),
+                                                             round(summary["credited_tco2e"])]
