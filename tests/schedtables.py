@@ -72,6 +72,7 @@ class Choice:
     worked: float
     sediment: float
     layer: dict[str, float]
+    discounted: float = 0.0
 
 
 def _credit(v: float, pct: float) -> float:
@@ -80,7 +81,7 @@ def _credit(v: float, pct: float) -> float:
 
 def reference_columns(t: OptionTable, starts: list[int], ends: list[int], years: list[int], *, earliest=None,
                       maintenance_years: int = 5, tolerance=None, allow_defer: bool = False,
-                      status=None) -> list[list[Choice]]:
+                      status=None, discount_rate: float = 0.0) -> list[list[Choice]]:
     """Every choice of every parcel by the rule, one loop at a time (float64 from the float32
     trajectories, as the model reads them)."""
     s0, h = t.start_year, t.horizon_year
@@ -131,16 +132,19 @@ def reference_columns(t: OptionTable, starts: list[int], ends: list[int], years:
                 rate = rows["maintenance_cny_ha"].iloc[r] / m_eff
                 spend = [0.0] * len(starts)
                 spend[k] += area * rows["capital_cny_ha"].iloc[r]
+                disc = area * rows["capital_cny_ha"].iloc[r] / (1 + discount_rate) ** (s - s0)
                 for y in range(s + 1, min(s + m_eff, h) + 1):
                     kk = max(i for i, a2 in enumerate(starts) if a2 <= y)
                     assert y <= money_hi[kk]
                     spend[kk] += area * rate
+                    disc += area * rate / (1 + discount_rate) ** (y - s0)
                 if is_nat:
                     sed = area * loss[nat, h - o] / (h - s0)
                 else:
                     sed = area * (loss[nat, s - o] + loss[r, h - s]) / (h - s0)
                 layer = {lay: area * rows[f"{lay}_share"].iloc[r] for lay in ("tree", "shrub", "grass")}
-                choices.append(Choice(int(r), s, k, bool(is_nat), carbon, spend, 0.0 if is_nat else area, sed, layer))
+                choices.append(Choice(int(r), s, k, bool(is_nat), carbon, spend, 0.0 if is_nat else area, sed, layer,
+                                      disc))
         late = all(max(a, o) > b for a, b in zip(starts, ends))
         if (allow_defer or late) and st != "lock_in" and ok_tol(loss[nat, h - o] / (h - o)):
             carbon = {y: area * untreated(y) for y in years}

@@ -86,10 +86,16 @@ def _instance(seed: int):
                         carbon_weights={2040: 1.0} if rng.random() < 0.5 else {2030: 0.5, 2040: 0.5})
     if rng.random() < 0.4:
         spec = replace(spec, milestones={2030: float(rng.uniform(-50, 400))})
-    return table, spec, earliest
+    settings = PlanSettings(**EXACT)
+    if rng.random() < 0.3:
+        settings = settings.with_(min_area_share={"tree": float(rng.uniform(0.02, 0.15))})
+    if rng.random() < 0.3:
+        settings = settings.with_(max_sediment_t_yr=float(rng.uniform(0.5, 1.0) * table.rows.groupby(
+            "parcel_id", sort=False)["erosion_t_ha_yr"].max().to_numpy() @ area))
+    return table, spec, earliest, settings
 
 
-def _feasible(spec: ScheduleSpec, plan_choices) -> bool:
+def _feasible(spec: ScheduleSpec, plan_choices, settings: PlanSettings, total_area: float) -> bool:
     spend = np.sum([c.spend for c in plan_choices], axis=0)
     budgets = np.asarray(spec.budget_cny)
     if spec.carry_over:
@@ -101,31 +107,47 @@ def _feasible(spec: ScheduleSpec, plan_choices) -> bool:
             ok &= sum(c.worked for c in plan_choices if c.period == k) <= cap * (1 + 1e-9) + 1e-9
     for year, target in spec.milestones.items():
         ok &= sum(c.carbon[year] for c in plan_choices) >= target * (1 - 1e-9) - 1e-6
+    for layer, share in dict(settings.min_area_share).items():
+        ok &= sum(c.layer[layer] for c in plan_choices) >= share * total_area * (1 - 1e-9)
+    if settings.max_sediment_t_yr is not None:
+        ok &= sum(c.sediment for c in plan_choices) <= settings.max_sediment_t_yr * (1 + 1e-9)
     return bool(ok)
 
 
-@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("seed", range(24))
 def test_schedule_equals_exhaustive_enumeration(seed: int) -> None:
-    table, spec, earliest = _instance(seed)
+    table, spec, earliest, settings = _instance(seed)
     tol = table.parcels["erosion_tolerance_t_ha_yr"].to_numpy()
     status = table.parcels["status"].tolist()
     years = sorted({2030, 2040} | set(spec.milestones))
-    choices = reference_columns(table, list(spec.starts), list(spec.ends), years, earliest=earliest,
-                                maintenance_years=5, tolerance=np.where(np.array(status) == "lock_out", np.inf, tol),
-                                allow_defer=spec.allow_defer, status=status)
+
+    def reference(s: ScheduleSpec):
+        return reference_columns(table, list(s.starts), list(s.ends), years, earliest=earliest, maintenance_years=5,
+                                 tolerance=np.where(np.array(status) == "lock_out", np.inf, tol),
+                                 allow_defer=s.allow_defer, status=status, discount_rate=0.05)
+
+    choices = reference(spec)
+    if seed >= 18:  # the least discounted cost that meets a milestone at a share of the most possible
+        most = sum(max(c.carbon[2030] for c in cs) for cs in choices if cs)
+        spec = replace(spec, objective="min-cost", discount_rate=0.05,
+                       milestones={2030: (0.3 + 0.1 * (seed - 18)) * most})
 
     def objective(p):
+        if spec.objective == "min-cost":
+            return -sum(c.discounted for c in p)
         return sum(w * sum(c.carbon[y] for c in p) for y, w in spec.carbon_weights.items())
 
-    best, _ = enumerate_best(choices, objective, lambda p: _feasible(spec, p))
+    total_area = float(table.parcels["area_ha"].sum())
+    best, _ = enumerate_best(choices, objective, lambda p: _feasible(spec, p, settings, total_area))
     try:
-        result = schedule(table, spec, PlanSettings(**EXACT), earliest=earliest, maintenance_years=5,
+        result = schedule(table, spec, settings, earliest=earliest, maintenance_years=5,
                           compare=False, delays=False)
     except RunError as err:
         assert best is None, f"the model found no schedule ({err}) but enumeration found {best}"
         return
     assert best is not None
-    assert result.plan.solution.objective == pytest.approx(best, rel=1e-6, abs=1e-4)
+    sign = -1.0 if spec.objective == "min-cost" else 1.0
+    assert sign * result.plan.solution.objective == pytest.approx(best, rel=1e-6, abs=1e-4)
     # and the plan itself keeps every rule
     c, j = result.plan.columns, result.plan.chosen
     spend = c.spend[j].sum(axis=0)
