@@ -92,6 +92,10 @@ def periods_frame(result: ScheduleResult) -> pd.DataFrame:
     delays = {d["period"]: d for d in result.delays}
     for year in sorted({y for y in (2030, result.horizon_year) if y in c.years}):
         frame[f"delay_loss_{year}_tco2e"] = [(delays.get(lab) or {}).get(f"loss_{year}_tco2e") for lab in spec.labels()]
+    if delays:
+        frame["delay_extra_discounted_cny"] = [(delays.get(lab) or {}).get("extra_discounted_cny")
+                                               for lab in spec.labels()]
+        frame["delay_status"] = [(delays.get(lab) or {}).get("status", "") for lab in spec.labels()]
     return frame
 
 
@@ -174,7 +178,10 @@ def _periods_table(periods: pd.DataFrame, horizon: int) -> list[str]:
         delay = ""
         if has_delay:
             a, b = p.get("delay_loss_2030_tco2e"), p.get(f"delay_loss_{horizon}_tco2e")
-            delay = f" {_fmt(a)} / {_fmt(b)} |" if b is not None and b == b else " - |"
+            if p.get("delay_status") == "infeasible":
+                delay = " no schedule possible |"
+            else:
+                delay = f" {_fmt(a)} / {_fmt(b)} |" if b is not None and b == b else " - |"
         lines.append(f"| {p['period']} | {_fmt(p['budget_cny'])} | {_fmt(p['available_cny'])} | {_fmt(p['spent_cny'])} | "
                      f"{_fmt(p['capital_cny'])} | {_fmt(p['maintenance_cny'])} | {_fmt(p['area_worked_ha'], 1)} | "
                      f"{p['parcels_started']} | {_fmt(p.get('credited_2030_tco2e'))} | {_fmt(p['credited_tco2e'])} |" + delay)
@@ -212,7 +219,9 @@ def report_markdown(result: ScheduleResult, frame: pd.DataFrame, periods: pd.Dat
         f"up to {h}. Carbon: credited t CO2e of the parcels whose works start in the period.", "",
         *_periods_table(periods, h), "",
         *(["Delay costs: carbon lost (t CO2e by 2030 / by the horizon) when the money of that period arrives one "
-           "period later (re-optimised).", ""] if result.delays else []),
+           "period later (re-optimised; the last period has none; periods.csv also gives the change in "
+           f"discounted cost). Differences within the solver's gap ({100 * result.settings.mip_gap:g} % of the "
+           "objective) are noise; --gap 0 solves every variant exactly.", ""] if result.delays else []),
         "## When each parcel is restored", "", "![works by year](gantt.svg)", "",
         f"{int((frame['period'] != 'not yet').sum())} parcel(s) scheduled, {len(waiting)} left for later "
         f"(not yet: {waiting['area_ha'].sum():,.1f} ha keep their natural recovery and cost nothing here). "

@@ -210,6 +210,9 @@ def _delay_row(k: int, spec: ScheduleSpec, plan: Solved, variant: Solved | None,
                            "note": note}
     for y in years:
         row[f"loss_{y}_tco2e"] = None if variant is None else plan.carbon(y) - variant.carbon(y)
+    row["extra_discounted_cny"] = (None if variant is None else
+                                   float(variant.columns.discounted[variant.chosen].sum()
+                                         - plan.columns.discounted[plan.chosen].sum()))
     return row
 
 
