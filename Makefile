@@ -18,7 +18,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	rm -rf demo-project demo-plan
 	$(BIN)/minesink init demo-project --example pingshuo
-	$(BIN)/minesink plan demo-project -o demo-plan
+	$(BIN)/minesink plan demo-project -o demo-plan --frontier 10
 
 bench: $(STAMP)
 	$(BIN)/python bench/estimate.py --parcels 10000 --json

@@ -56,7 +56,7 @@ from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
 
 __all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_id", "regraded_landform",
-           "site_frame"]
+           "rows_for", "site_frame"]
 
 log = logging.getLogger(__name__)
 Array = NDArray[np.float64]
@@ -95,6 +95,9 @@ class EstimateSettings:
         Also keep every pool and the cumulative soil loss for every year
         (``OptionTable.pool_trajectory``, ``soil_loss_trajectory``); plans need only the horizon
         and the report year, phased plans (optimizer.schedule) every year.
+    rothc_rate_multiplier : float [-]
+        Scales every RothC decomposition rate constant together (1 = the published constants;
+        parameter ensembles draw it, estimators.ensemble).
     """
 
     start_year: int
@@ -111,6 +114,7 @@ class EstimateSettings:
     rothc_cover_threshold: float = 0.2
     accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
     trajectory: bool = False
+    rothc_rate_multiplier: float = 1.0
 
     @property
     def n_years(self) -> int:
@@ -151,7 +155,7 @@ def _years(settings: EstimateSettings) -> tuple[NDArray[np.intp], int | None]:
 
 
 def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
-                       settings: EstimateSettings) -> OptionTable:
+                       settings: EstimateSettings, *, candidates: Candidates | None = None) -> OptionTable:
     """Every parcel x feasible option with carbon by pool, cost and erosion per hectare.
 
     Parameters
@@ -164,6 +168,9 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     region_key : str
         Key of regions.csv.
     settings : EstimateSettings
+    candidates : Candidates, optional
+        Only these rows, in this order (``rows_for``: e.g. the rows of one plan, evaluated once
+        per draw of a parameter ensemble); default every feasible row.
 
     Returns
     -------
@@ -183,8 +190,8 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     grow = amended_growth(catalogue.species, mixes, amendments["productivity_multiplier"].to_numpy(dtype=float),
                           settings.accounting.growth_boost_fade_yr, settings.n_years)
     slope, length = regraded_landform(parcels, regrading)
-    cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only,
-                          regraded_slope=slope)
+    cand = candidates if candidates is not None else candidate_rows(
+        parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only, regraded_slope=slope)
     log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
 
     t, i_rep = _years(settings)
@@ -204,6 +211,31 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     rows = _Rows(parcels, cand, regrading, amendments, curves, grow, productivity, soil, erosion, works,
                  biochar_rows(cand, amendments, region), t, i_rep, settings)
     return rows.table(costs, earth + terrace_cut, region, getattr(catalogue, "buffer", None))
+
+
+def rows_for(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: EstimateSettings,
+             parcel_ids: Sequence[str], option_ids: Sequence[str]) -> Candidates:
+    """Candidate rows of the given (parcel id, option id) pairs, in that order, for
+    ``build_option_table(..., candidates=...)``.  Raises ValueError for a pair that is not a
+    feasible option of its parcel."""
+    region = catalogue.regions.set_index("region").loc[region_key].copy()
+    region["region"] = region_key
+    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
+    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
+    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
+    if settings.mixes is not None:
+        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    curves = mix_curves(catalogue.species, mixes, 1)
+    cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
+    ids = _option_ids(cand, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes)
+    have = pd.Index(parcels["parcel_id"].astype(str).to_numpy(dtype=object)[cand.parcel] + "\x1f"
+                    + np.asarray(ids, dtype=object).astype(str))
+    want = np.asarray(parcel_ids, dtype=object).astype(str) + "\x1f" + np.asarray(option_ids, dtype=object).astype(str)
+    pos = have.get_indexer(want)
+    if (pos < 0).any():
+        i = int(np.flatnonzero(pos < 0)[0])
+        raise ValueError(f"option '{option_ids[i]}' is not a feasible option of parcel '{parcel_ids[i]}'")
+    return Candidates(cand.parcel[pos], cand.regrading[pos], cand.amendment[pos], cand.mix[pos])
 
 
 @dataclass
@@ -228,7 +260,8 @@ class _Rows:
     def pools(self) -> dict[str, Array]:
         """Every pool [t CO2e/ha] at the years ``t`` (n, K), buffer excluded."""
         key = self.grow.key(self.cand.amendment, self.cand.mix)
-        gained = self.grow.carbon[key][:, :, self.t] - self.grow.carbon[key][:, :, :1]  # (n, 3, K)
+        curve = self.grow.carbon[:, :, self.t] - self.grow.carbon[:, :, :1]  # (A*M, 3, K)
+        gained = curve[key]  # (n, 3, K)
         s = self.settings
         lost = self.erosion.loss(self.cand.mix, self.t)  # [t/ha]
         soc = self.soil.soc_g_kg[:, None] / 1000.0
@@ -259,7 +292,7 @@ class _Rows:
         """The OptionTable with every column at the horizon and the report year."""
         s, cand, policy = self.settings, self.cand, self.settings.accounting
         pools = self.pools()
-        net = sum(v for p, v in pools.items() if policy.counted(p))
+        net: Array = np.sum([v for p, v in pools.items() if policy.counted(p)], axis=0)
         reg = self.regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
         am = self.amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
         mix = np.asarray(self.curves.mixes, dtype=str)[cand.mix]

@@ -70,11 +70,10 @@ def _litter(grow: Any, key: NDArray[np.int64], productivity: Array, dpm_rpm: Arr
     Tree and shrub layers share one productivity (``productivity[:, 0]``), grass has its own;
     ``dpm_rpm`` (M, 3) is the mix's ratio per layer.
     """
-    litter = grow.litter[key]  # (n, 3, Y)
     pw, pg = productivity[:, 0], productivity[:, 2]
-    woody = litter[:, 0] + litter[:, 1]
-    plant = pw[:, None] * woody + pg[:, None] * litter[:, 2]
-    total = litter.sum(axis=2)  # (n, 3)
+    woody = grow.litter[:, 0] + grow.litter[:, 1]  # per (amendment, mix), (A*M, Y)
+    plant = pw[:, None] * woody[key] + pg[:, None] * grow.litter[:, 2][key]
+    total = grow.litter.sum(axis=2)[key]  # (n, 3)
     mix = key % grow.n_mix
     w_total = total[:, :2].sum(axis=1)
     woody_ratio = np.divide((total[:, :2] * dpm_rpm[mix, :2]).sum(axis=1), w_total,
@@ -142,7 +141,8 @@ def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, grow: Any, product
         tmp_c=month["tmp_c"].to_numpy(dtype=float), rain_mm=month["rain_mm"].to_numpy(dtype=float),
         evap_mm=month["evap_mm"].to_numpy(dtype=float), depth_cm=TOPSOIL_DEPTH_CM, subsoil0_t_ha=sub0,
         deep_fraction=policy.deep_fraction, deep_start_yr=policy.deep_start_yr,
-        initial_imported=imported0, soc_cap_t_ha=cap,
+        initial_imported=imported0, soc_cap_t_ha=cap, years=t,
+        rate_multiplier=float(getattr(settings, "rothc_rate_multiplier", 1.0)),
     )
     assert traj.imported is not None and traj.stable is not None
     imported_start = np.where(imported0, soc0, 0.0)
@@ -150,9 +150,10 @@ def _soil_rows(parcels: pd.DataFrame, cand: Any, curves: Any, grow: Any, product
     # before the works the parcel held its own spoil in 0-30 cm (soc0 unless a topsoil came in)
     before = np.where(imported0, stock_from_concentration(soc, bd, TOPSOIL_DEPTH_CM), soc0)
     buried = np.where(imported0, before, 0.0)  # spoil pushed below the cover: kept, not lost
+    # t starts with year 0 (estimators.options asks for it): column 0 is the start
     on_site = on_site_top + buried[:, None] - before[:, None] + (traj.subsoil - traj.subsoil[:, :1])
     return SoilChange(
-        on_site=on_site[:, t], imported=(traj.imported - imported_start[:, None])[:, t],
-        stable=(traj.stable - traj.stable[:, :1])[:, t], top_stock=traj.topsoil[:, t],
+        on_site=on_site, imported=traj.imported - imported_start[:, None],
+        stable=traj.stable - traj.stable[:, :1], top_stock=traj.topsoil,
         imported_applied=fym + imported_start, soc_g_kg=soc_top,
     )

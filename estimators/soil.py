@@ -327,7 +327,7 @@ class _GroupMaps(NamedTuple):
 
 
 def _group_maps(clay: Array, covered: NDArray[np.bool_], tmp: Array, rain: Array, evap: Array, depth: float,
-                weights: Array, amendment_month: int) -> _GroupMaps:
+                weights: Array, amendment_month: int, rate_multiplier: float = 1.0) -> _GroupMaps:
     """Year maps and unit responses for each group (clay (G,), covered (G, Y))."""
     n_groups, n_years = covered.shape
     cover_m = np.repeat(covered, 12, axis=1)
@@ -336,6 +336,8 @@ def _group_maps(clay: Array, covered: NDArray[np.bool_], tmp: Array, rain: Array
     rate, _ = rothc_rate_modifiers(clay, depth, np.tile(tmp, n_years), np.tile(rain, n_years),
                                    np.tile(evap, n_years), cover_m, warm[:, -1])
     rate = rate.reshape(n_groups, n_years, 12)
+    if rate_multiplier != 1.0:
+        rate = rate * rate_multiplier
     prop = year_propagators(monthly_matrices(rate, clay[:, None, None]))  # (G, Y, 13, 4, 4)
     spread = np.einsum("gymij,m->gyij", prop[:, :, 1:], weights)
     at = prop[:, :, amendment_month]
@@ -355,15 +357,16 @@ def _group_rows(clay: Array, covered: NDArray[np.bool_],
 
 
 def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,
-                   fym_once: Array, rpm_once: Array, maps: _GroupMaps) -> Array:
-    """Year-end carbon of one group's rows by component, shape (r, Y, 3, 2).
+                   fym_once: Array, rpm_once: Array, maps: _GroupMaps, slot: NDArray[np.intp]) -> Array:
+    """Year-end carbon of one group's rows by component, shape (r, K, 3, 2).
 
     ``state`` (r, 3, 4): active pools (DPM, RPM, BIO, HUM) of the three components - 0 the
     starting stock, 1 plant input, 2 amendments - which RothC, linear in carbon for given rate
     modifiers, carries independently.  The last axis of the result is (all active pools, HUM).
+    Year y + 1 is stored in column ``slot[y]`` (-1: not kept).
     """
     n_years = to_dpm.shape[1]
-    out = np.empty((state.shape[0], n_years, 3, 2))
+    out = np.empty((state.shape[0], int(slot.max()) + 1, 3, 2))
     year_t = maps.year.transpose(0, 2, 1)
     for y in range(n_years):
         state = state @ year_t[y]
@@ -372,8 +375,9 @@ def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array
             state[:, 2] += fym_yearly[:, y, None] * maps.fym[y]
         if y == 0:
             state[:, 2] += fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
-        out[:, y, :, 0] = state.sum(axis=2)
-        out[:, y, :, 1] = state[:, :, 3]
+        if slot[y] >= 0:
+            out[:, slot[y], :, 0] = state.sum(axis=2)
+            out[:, slot[y], :, 1] = state[:, :, 3]
     return out
 
 
@@ -389,7 +393,9 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
                            deep_start_yr: float = DEEP_START_YR,
                            inert_fraction: ArrayLike = SPOIL_INERT_FRACTION,
                            initial_imported: ArrayLike = False,
-                           soc_cap_t_ha: ArrayLike = np.inf) -> SoilTrajectory:
+                           soc_cap_t_ha: ArrayLike = np.inf,
+                           years: ArrayLike | None = None,
+                           rate_multiplier: float = 1.0) -> SoilTrajectory:
     """Annual SOC stocks of n parcel-options under one region's climate, by RothC.
 
     RothC runs on three components at once - the starting stock, plant litter and roots, and
@@ -434,12 +440,18 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         The starting 0-30 cm stock was brought in (imported topsoil): it counts as imported.
     soc_cap_t_ha : array_like [t C/ha], ``(n,)``
         Saturation stock of 0-30 cm (the IPCC reference stock of the climate zone); inf = none.
+    years : array_like of int, optional
+        Years since the start (0..Y, ascending) to return; default all (saves memory when a
+        plan needs only a few).
+    rate_multiplier : float [-]
+        Scales the four RothC rate constants together (1 = published; equivalent to scaling the
+        monthly rate modifier, so BIO/HUM partitioning of the start is unchanged).
 
     Returns
     -------
     SoilTrajectory
         ``topsoil``, ``subsoil``, ``imported``, ``stable`` and ``plant`` [t C/ha], shape
-        ``(n, Y+1)``, year 0 the start.
+        ``(n, K)`` for the K years asked (``(n, Y+1)`` by default, year 0 the start).
     """
     cov = np.atleast_2d(np.asarray(covered, dtype=bool))
     plant = np.atleast_2d(_f(plant_input))
@@ -454,11 +466,17 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     weights = weights / weights.sum()
     g_clay, g_cov, group = _group_rows(clay, cov, clay_resolution)
     maps = _group_maps(g_clay, g_cov, _f(tmp_c), _f(rain_mm), _f(evap_mm), depth_cm, weights,
-                       amendment_month)
+                       amendment_month, rate_multiplier)
     log.debug("soil_carbon_trajectory: %d rows in %d groups, %d years", n, len(g_clay), n_years)
     pools = initial_pools(soc0, clay, inert_fraction)
     frac = (ratio / (ratio + 1.0))[:, None]
-    comp = np.zeros((n, n_years + 1, 3, 2))  # component x (active, HUM)
+    wanted = np.arange(n_years + 1) if years is None else np.asarray(years, dtype=np.intp)
+    start_yr = int(min(max(np.ceil(deep_start_yr), 0), n_years))
+    kept = np.union1d(np.union1d(wanted, [0]), [start_yr])  # year 0 and the deep layer's start too
+    slot = np.full(n_years, -1, dtype=np.intp)
+    inner = kept[kept > 0]
+    slot[inner - 1] = np.arange(1, len(kept))
+    comp = np.zeros((n, len(kept), 3, 2))  # component x (active, HUM)
     comp[:, 0, 0, 0] = pools[:, :4].sum(axis=1)
     comp[:, 0, 0, 1] = pools[:, 3]
     state = np.zeros((n, 3, 4))
@@ -469,14 +487,19 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         rows = order[bounds[g]:bounds[g + 1]]
         comp[rows, 1:] = _advance_group(state[rows], plant[rows] * frac[rows], plant[rows] * (1.0 - frac[rows]),
                                         None if fym_y is None else fym_y[rows], fym1[rows],
-                                        (char * (1.0 - perm))[rows], _GroupMaps(*(m[g] for m in maps)))
-    return _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
-                          deep_fraction, deep_start_yr)
+                                        (char * (1.0 - perm))[rows], _GroupMaps(*(m[g] for m in maps)),
+                                        slot)[:, 1:]
+    full = _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
+                          deep_fraction, kept, start_yr)
+    pick = np.searchsorted(kept, wanted)
+    assert full.imported is not None and full.stable is not None and full.plant is not None
+    return SoilTrajectory(full.topsoil[:, pick], full.subsoil[:, pick], full.imported[:, pick],
+                          full.stable[:, pick], full.plant[:, pick])
 
 
 def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArray[np.bool_], cap: Array,
                    soc0: Array, depth_cm: float, subsoil0: ArrayLike | None, deep_fraction: ArrayLike,
-                   deep_start_yr: float) -> SoilTrajectory:
+                   kept: NDArray[np.intp], start_yr: int) -> SoilTrajectory:
     """Stocks from the RothC components: split on-site / imported, saturate, add the deep layer."""
     n = comp.shape[0]
     start = comp[:, :, 0, 0] + iom[:, None]  # starting stock incl. its inert carbon
@@ -496,5 +519,7 @@ def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArra
     plant = raw_plant * np.clip(damp, 0.0, 1.0)
     stable = np.where(imported0[:, None], 0.0, comp[:, :, 0, 1] + iom[:, None]) + comp[:, :, 1, 1] * np.clip(damp, 0, 1)
     sub0 = soc0 * (100.0 - depth_cm) / depth_cm if subsoil0 is None else np.broadcast_to(_f(subsoil0), (n,))
-    sub = sub0[:, None] + deep_layer(plant, deep_fraction, deep_start_yr)
+    frac = _f(deep_fraction)
+    after = np.maximum(plant - plant[:, np.searchsorted(kept, start_yr), None], 0.0) * (kept >= start_yr)
+    sub = sub0[:, None] + (frac[:, None] if frac.ndim else frac) * after  # deep_layer on the kept years
     return SoilTrajectory(on_site + imported, sub, imported, stable, plant)

@@ -8,6 +8,7 @@ the choices that depart from the conservative defaults marked.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import fields
 from typing import Any, Callable
@@ -62,6 +63,10 @@ def _convert(key: str, value: Any, fail: Callable[[str], InputError]) -> Any:
     return number
 
 
+def _csv_error(message: str, row: int) -> InputError:
+    return InputError.at("accounting.csv", message, row, "value")
+
+
 def default_policy() -> AccountingPolicy:
     """The policy of data/accounting.csv (conservative)."""
     table = defaults_table()
@@ -70,7 +75,7 @@ def default_policy() -> AccountingPolicy:
     for i, (key, value) in enumerate(zip(table["key"], table["value"])):
         if key not in known:
             raise InputError.at("accounting.csv", f"unknown setting '{key}'", i + 2, "key")
-        values[key] = _convert(key, value, lambda m, i=i: InputError.at("accounting.csv", m, i + 2, "value"))
+        values[key] = _convert(key, value, functools.partial(_csv_error, row=i + 2))
     return AccountingPolicy(**values)
 
 

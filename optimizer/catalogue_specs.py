@@ -173,10 +173,11 @@ MIXES = TableSpec(
     name="mixes", file="mixes.csv", key=("region", "mix", "species"),
     text=("layer",),
     numeric=("area_share",),
-    optional={"delay_yr": 0.0, "productivity": 1.0},
+    optional={"delay_yr": 0.0, "productivity": 1.0, "stems_per_ha": NAN, "seed_kg_ha": NAN},
     bools={"planted": True},
     choices={"layer": LAYERS},
-    ranges={"area_share": _SHARE, "delay_yr": _NONNEG, "productivity": _POS},
+    ranges={"area_share": _SHARE, "delay_yr": _NONNEG, "productivity": _POS, "stems_per_ha": _NONNEG,
+            "seed_kg_ha": _NONNEG},
     group=("region", "mix"),
 )
 

@@ -252,45 +252,28 @@ def frontier_dict(result: FrontierResult) -> dict[str, Any]:
     }
 
 
-def _plot(result: FrontierResult, path: Path) -> bool:
-    """frontier.png (cost against carbon) when matplotlib imports; False when it does not."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        log.info("matplotlib is not installed: no frontier.png")
-        return False
-    cost = [p.cost_cny / 1e6 for p in result.points]
-    carbon = [p.carbon_tco2e for p in result.points]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    ax.plot(cost, carbon, marker="o")
-    ax.set_xlabel("cost (M CNY)")
-    ax.set_ylabel(f"carbon by {result.horizon_year} (t CO2e)")
-    ax.set_title("Cost versus carbon: max-carbon plan per budget")
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
-
-
-def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = False) -> dict[str, Any]:
+def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = False, *,
+                   budget_cny: float | None = None, table: OptionTable | None = None) -> dict[str, Any]:
     """Write frontier.csv, frontier.json (and frontier.png if matplotlib imports) into ``outdir``
     atomically; return the frontier.json dict (key ``plot``: "frontier.png" or None).
 
-    An existing non-empty ``outdir`` is an InputError unless ``force``.
+    With ``table`` the plan of every point goes to plans/plan_XX.csv (key ``plans``); the
+    project's ``budget_cny`` is marked on the plot (``optimizer.frontierout``). An existing
+    non-empty ``outdir`` is an InputError unless ``force``.
     """
+    from optimizer.frontierout import frontier_png, write_point_plans
+
     t0 = time.perf_counter()
 
     def fill(tmp: Path) -> dict[str, Any]:
         frontier_frame(result).to_csv(tmp / "frontier.csv", index=False, float_format=FLOAT_FORMAT,
                                       lineterminator="\n", encoding=CSV_ENCODING)
-        plotted = _plot(result, tmp / "frontier.png")
+        plotted = frontier_png(result, tmp / "frontier.png", budget_cny)
+        plans = write_point_plans(result, table, tmp) if table is not None else []
         result.timings["write"] = time.perf_counter() - t0
         data = frontier_dict(result)
         data["plot"] = "frontier.png" if plotted else None
+        data["plans"] = plans
         (tmp / "frontier.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return data
 

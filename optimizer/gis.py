@@ -82,3 +82,6 @@ def write_plan_layer(parcels_file: Path, plan: pd.DataFrame, path: Path) -> None
                              geometry=geometry.reindex(plan["parcel_id"].astype(str)).to_numpy(),
                              crs=shapes.crs)
     layer.to_file(path, layer="plan", driver="GPKG")
+    from optimizer.qgisstyle import write_layer_style
+
+    write_layer_style(path, "plan", plan)  # opens in QGIS coloured by option

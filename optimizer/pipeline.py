@@ -19,8 +19,11 @@ import pandas as pd
 from estimators.options import EstimateSettings, build_option_table, site_frame
 from estimators.suitability import suitability
 from estimators.table import OptionTable
+from optimizer.accounting import default_policy, defaults_table
 from optimizer.errors import InputError
+from optimizer.planfacts import add_plan_facts
 from optimizer.project import Project
+from optimizer.provenance import data_hash
 from optimizer.settings import PlanSettings
 
 __all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
@@ -65,8 +68,10 @@ def estimate(project: Project, horizon_year: int | None = None, trajectory: bool
         estimate_s=time.perf_counter() - started,
         timings_s={"estimate": time.perf_counter() - started},
         assumptions=(list(project.assumptions) + list(project.catalogue.notes)
-                     + _catalogue_assumptions(project, table)),
+                     + _catalogue_assumptions(project, table) + _accounting_assumptions(project)),
+        data_hash=data_hash(project.catalogue),
     )
+    add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table
@@ -89,9 +94,24 @@ def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
     for line in cat.assumptions():
         head = line.split(":", 1)[0]
         key = head.split(" ", 1)[1] if " " in head else ""
-        if key not in known or key in used:
+        if head.startswith("buffer.csv "):  # buffer shares: the project's region only
+            if key.startswith(f"{project.region}/"):
+                kept.append(line)
+        elif key not in known or key in used:
             kept.append(line)
     return kept
+
+
+def _accounting_assumptions(project: Project) -> list[str]:
+    """accounting.csv defaults labelled assumption that the project did not override."""
+    table = defaults_table()
+    default = default_policy()
+    lines = []
+    for key, source, notes in zip(table["key"], table["source"], table.get("notes", table["key"])):
+        assumed = "assumption" in [k.strip() for k in str(source).split(";")]
+        if assumed and getattr(project.accounting, key, None) == getattr(default, key, None):
+            lines.append(f"accounting.csv {key}: {notes}")
+    return lines
 
 
 def plan_settings(project: Project, **overrides: Any) -> PlanSettings:

@@ -33,6 +33,9 @@ class PlanResult:
     model: pyo.ConcreteModel
     solution: Solution
     timings: dict[str, float | None] = field(default_factory=dict)
+    #: optional additions to the outputs: "summary" (keys for summary.json), "markdown" (report
+    #: lines), "csv" (file name -> DataFrame), filled by optimizer.uncertainty_plan
+    extras: dict = field(default_factory=dict)
 
     @property
     def horizon_year(self) -> int:

@@ -50,7 +50,7 @@ OPTION_TABLES = {"regrading": ("regrading", "regrading"), "amendments": ("amendm
                  "mixes": ("mixes", "mix")}
 #: [parameters] keys: catalogue tables a project may override (plus growth inventory data).
 PARAMETER_KEYS = ("species", "regions", "climate", "regrading", "amendments", "mixes", "costs",
-                  "ipcc_soil", "growth")
+                  "ipcc_soil", "growth", "uncertainty")
 
 
 @dataclass
@@ -406,7 +406,7 @@ def load_project(path: str | Path) -> Project:
     schedule = _schedule_section(doc, head, budget)
     parcel_path = find_parcel_file(root)
 
-    catalogue = load_catalogue(overrides or None)
+    catalogue = load_catalogue({k: v for k, v in overrides.items() if k != "uncertainty"} or None)
     region_row = _region_row(doc, catalogue, head["region"])
     _check_options(doc, options, catalogue, head["region"])
 

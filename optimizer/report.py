@@ -18,11 +18,12 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from estimators.table import LAYERS, POOLS
+from estimators.table import LAYERS, POOLS, OptionTable
 from optimizer.candidates import carbon_column, tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
+from optimizer.provenance import minesink_version
 from optimizer.settings import PlanSettings
 
 FLOAT_FORMAT = "%.4f"
@@ -32,6 +33,7 @@ PLAN_COLUMNS = (
     "maintenance_cny", "erosion_t_ha_yr", "sediment_t_yr", "erosion_extrapolated", "tree_share", "shrub_share",
     "grass_share", *(f"{p}_tco2e" for p in POOLS), *(f"{p}_2030_tco2e" for p in POOLS), "imported_applied_tco2e",
     "soil_stable_tco2e", "buffer_pct", "option_type", "earthwork_m3", "status", "forced_option",
+    "amendment_t", *(f"{lay}_stems_per_ha" for lay in LAYERS), "seed_kg_per_ha",
 )
 #: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
 CSV_ENCODING = "utf-8-sig"
@@ -39,7 +41,12 @@ CSV_ENCODING = "utf-8-sig"
 
 def plan_frame(result: PlanResult) -> pd.DataFrame:
     """One row per parcel (project order) with the chosen option and its totals (area x per-ha)."""
-    rows = result.table.rows.iloc[result.solution.rows]
+    return rows_frame(result.table, result.solution.rows)
+
+
+def rows_frame(table: OptionTable, chosen: np.ndarray) -> pd.DataFrame:
+    """plan.csv's frame of the option-table rows ``chosen`` (one per parcel, parcel order)."""
+    rows = table.rows.iloc[chosen]
     area = rows["area_ha"].to_numpy(dtype=float)
 
     def tot(col: str) -> np.ndarray:
@@ -47,7 +54,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
             return np.full(area.shape, np.nan)
         return area * rows[col].to_numpy(dtype=float)
 
-    parcels = result.table.parcels.reindex(rows["parcel_id"].to_numpy())
+    parcels = table.parcels.reindex(rows["parcel_id"].to_numpy())
     frame = pd.DataFrame({
         "parcel_id": rows["parcel_id"].to_numpy(),
         "area_ha": area,
@@ -55,10 +62,10 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         "regrading": rows["regrading"].to_numpy(),
         "amendment": rows["amendment"].to_numpy(),
         "mix": rows["mix"].to_numpy(),
-        "credited_tco2e": tot(carbon_column(result.table)),
+        "credited_tco2e": tot(carbon_column(table)),
         "carbon_tco2e": tot("net_tco2e_ha"),
         "additional_tco2e": tot("additional_tco2e_ha"),
-        "baseline_tco2e": tot(carbon_column(result.table)) - tot("additional_tco2e_ha"),
+        "baseline_tco2e": tot(carbon_column(table)) - tot("additional_tco2e_ha"),
         "credited_2030_tco2e": tot("credited_tco2e_ha_2030"),
         "carbon_2030_tco2e": tot("tco2e_ha_2030"),
         "cost_cny": tot("cost_cny_ha"),
@@ -77,6 +84,9 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
         **{f"{p}_2030_tco2e": tot(f"{p}_tco2e_ha_2030") for p in POOLS},
         "status": parcels["status"].fillna("").to_numpy() if "status" in parcels else "",
         "forced_option": parcels["forced_option"].fillna("").to_numpy() if "forced_option" in parcels else "",
+        "amendment_t": tot("amendment_t_ha"),
+        **{f"{lay}_stems_per_ha": tot(f"{lay}_stems_ha") / area for lay in LAYERS},
+        "seed_kg_per_ha": tot("seed_kg_ha") / area,
     })
     return frame.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
 
@@ -137,6 +147,9 @@ def summary_dict(result: PlanResult, frame: pd.DataFrame | None = None) -> dict[
         "constraints": sorted(result.model._coupling),
         "timings_s": {k: _num(result.timings.get(k)) for k in ("estimate", "build", "solve", "write")},
         "solver": sol.solver,
+        "minesink_version": minesink_version(),
+        "data_hash": result.table.meta.get("data_hash"),
+        **result.extras.get("summary", {}),
     }
 
 
@@ -173,7 +186,8 @@ def _binding(result: PlanResult, frame: pd.DataFrame) -> list[str]:
         value = float(used.get(name, np.nan))
         tight = abs(value - rhs) <= 0.005 * max(abs(rhs), 1e-9)
         state = "binding: it limits the plan" if tight else "not binding"
-        out.append(f"- `{name}`: {value:,.2f} {sense} {rhs:,.2f} ({state})")
+        unit = {"budget": "CNY", "sediment": "t/yr", "target": "t CO2e"}.get(name, "ha")
+        out.append(f"- `{name}`: {value:,.2f} {unit} {sense} {rhs:,.2f} {unit} ({state})")
     if not out:
         out.append("- no coupling constraint could bind: every parcel simply took its best option")
     return out
@@ -330,10 +344,13 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
         f"{int((frame['option_id'] == 'natural').sum())} are left to natural recovery.", "",
         *_locked_out(result, frame),
         "## Why: the constraints", "", *_binding(result, frame), "",
+        *result.extras.get("markdown", []),
         "## Defaults and assumptions", "",
         *[f"- {a}" for a in t.meta.get("assumptions", [])],
         f"- erosion tolerance: {_tolerance_text(s)}; parcels locked out are exempt",
         f"- solver limits: time {s.time_limit_s:g} s, relative gap {s.mip_gap:g}, {s.threads} thread(s)", "",
+        f"minesink {summary['minesink_version']}, data tables {summary['data_hash'] or 'not recorded'}, "
+        f"solver {sol.solver}, {time.strftime('%Y-%m-%d')}.", "",
     ]
     return "\n".join(lines)
 
@@ -355,6 +372,8 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
     def fill(tmp: Path) -> dict[str, Any]:
         frame = plan_frame(result)
         _write_csv(frame, tmp / "plan.csv")
+        for name, extra_frame in result.extras.get("csv", {}).items():
+            _write_csv(extra_frame, tmp / name)
         if extra is not None:
             extra(frame, tmp)
         summary = summary_dict(result, frame)

@@ -190,7 +190,7 @@ def test_cli_user_mistakes_exit_2(tmp_path, capsys):
     assert run(["frontier", str(EXAMPLE), "-o", str(out)]) == 2
     assert "exists and is not empty; use --force" in capsys.readouterr().err
     assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2", "--force"]) == 0
-    assert sorted(p.name for p in out.iterdir() if p.suffix != ".png") == ["frontier.csv", "frontier.json"]
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".png") == ["frontier.csv", "frontier.json", "plans"]
 
 
 def test_cli_no_plan_at_any_budget_exits_1(tmp_path, capsys):

@@ -22,6 +22,7 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path):
                   "examples/pingshuo/project.toml", "examples/pingshuo/inventory.csv"):
         assert f"optimizer/_data/{table}" in names, table
     assert any(n.endswith("entry_points.txt") for n in names)
+    assert "optimizer/templates/report.html.j2" in names  # report.html's template ships in the wheel
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"

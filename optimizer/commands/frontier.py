@@ -13,6 +13,7 @@ from optimizer.cli import command
 from optimizer.commands.plan import progress
 from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
+from optimizer.figures import knee
 
 
 def _lines(data: dict, out: Path) -> list[str]:
@@ -25,7 +26,15 @@ def _lines(data: dict, out: Path) -> list[str]:
         marginal = "-" if p["marginal_cny_per_tco2e"] is None else f"{p['marginal_cny_per_tco2e']:,.0f}"
         lines.append(f"  {p['budget_cny']:>12,.0f}  {p['cost_cny']:>14,.0f}  {p['carbon_tco2e']:>16,.0f}  "
                      f"{marginal:>16}")
+    cost = [p["cost_cny"] for p in data["points"]]
+    carbon = [p["carbon_tco2e"] for p in data["points"]]
+    k = knee(cost, carbon)
+    if k is not None:
+        lines.append(f"  knee        {cost[k]:,.0f} CNY buys {100 * carbon[k] / max(carbon):.0f} % of the most carbon "
+                     f"for {100 * cost[k] / max(cost):.0f} % of its cost")
     lines.append(f"  table       {out / 'frontier.csv'} ({out / 'frontier.json'})")
+    if data.get("plans"):
+        lines.append(f"  plans       {out / 'plans'} (the plan of each point, {data['plans'][0].split('/')[-1]} ...)")
     lines.append(f"  plot        {out / 'frontier.png'}" if data.get("plot")
                  else "  plot        not written (matplotlib is not installed)")
     return lines
@@ -35,7 +44,7 @@ def _lines(data: dict, out: Path) -> list[str]:
 def frontier_cmd(
     project: Path = typer.Argument(..., help="Project folder."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder for frontier.csv, frontier.json (and .png)."),
-    points: int = typer.Option(8, "--points", help="Number of budgets in the sweep (>= 2)."),
+    points: int = typer.Option(12, "--points", help="Number of budgets in the sweep (>= 2)."),
     horizon: Optional[int] = typer.Option(None, "--horizon", help="Count carbon up to this year."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit per solve [s]."),
     gap: float = typer.Option(1e-3, "--gap", help="Relative optimality gap at which each solve stops."),
@@ -57,7 +66,7 @@ def frontier_cmd(
         table = estimate(loaded, horizon)
     with progress(f"Solving {points} budgets over {len(table.rows)} options"):
         result = frontier(table, settings, points)
-    data = write_frontier(result, out, force=force)
+    data = write_frontier(result, out, force=force, budget_cny=settings.budget_cny, table=table)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
     else:

@@ -39,7 +39,7 @@ def _summary_lines(summary: dict, out: Path) -> list[str]:
         f"  cost        {summary['cost_cny']:,.0f} CNY"
         + (f" of a {summary['budget_cny']:,.0f} CNY budget" if summary.get("budget_cny") else ""),
         f"  solver      {summary['solver']}, gap {gap:.3%}" if gap is not None else f"  solver      {summary['solver']}",
-        f"  report      {out / 'report.md'} (plan table {out / 'plan.csv'})",
+        f"  report      {out / 'report.html'} and {out / 'report.md'} (plan table {out / 'plan.csv'})",
     ] + ([f"  map layer   {out / 'plan.gpkg'} (open in QGIS)"] if (out / "plan.gpkg").exists() else [])
 
 
@@ -66,27 +66,61 @@ def plan_cmd(
     export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    risk: Optional[str] = typer.Option(None, "--risk", help="cvar (max CVaR of carbon) or chance (cheapest plan "
+                                       "meeting --target-tco2e in --confidence of the draws)."),
+    alpha: float = typer.Option(0.1, "--alpha", help="CVaR tail share (the worst alpha of draws)."),
+    confidence: float = typer.Option(0.9, "--confidence", help="Share of draws the chance plan meets the target in."),
+    draws: Optional[int] = typer.Option(None, "--draws", help="Parameter draws: the plan's carbon spread "
+                                        "(P5/P50/P95); default 100 with --risk."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the draws."),
+    n_alternatives: Optional[int] = typer.Option(None, "--alternatives", help="K distinct near-optimal plans "
+                                                 "(alternatives.csv)."),
+    within: float = typer.Option(0.02, "--within", help="Relative gap of the alternatives to the optimum."),
+    frontier_points: int = typer.Option(0, "--frontier", help="Also sweep N budgets and put the cost-carbon "
+                                        "frontier into report.html (0 = none)."),
 ) -> None:
     """Choose one restoration option per parcel for the most carbon the budget buys."""
     from optimizer.model import export_model as write_model
     from optimizer.pipeline import estimate, plan_settings
     from optimizer.planning import plan
     from optimizer.project import load_project
+    from optimizer.htmlreport import html_writer
     from optimizer.report import write_outputs
 
     check_outdir(out, force)
+    if risk is not None and risk not in ("cvar", "chance"):
+        raise InputError(f"--risk must be cvar or chance (got '{risk}')")
+    if draws is not None and draws < 2:
+        raise InputError(f"--draws must be at least 2 (got {draws})")
+    if frontier_points and frontier_points < 2:
+        raise InputError(f"--frontier must be 0 (none) or at least 2 points (got {frontier_points})")
     if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
         raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
     loaded = load_project(project)
+    chance = risk == "chance"
     settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
-                             target_tco2e=target, time_limit_s=time_limit, mip_gap=gap, threads=threads)
+                             target_tco2e=None if chance else target, time_limit_s=time_limit, mip_gap=gap,
+                             threads=threads)
     with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
         table = estimate(loaded, horizon)
     with progress(f"Optimising {len(table.rows)} options"):
         result = plan(table, settings)
+    if risk is not None or draws is not None or n_alternatives is not None:
+        from optimizer.uncertainty_plan import extend
+
+        with progress("Evaluating parameter draws, risk-aware plan and alternatives"):
+            result = extend(loaded, result, draws=draws, seed=seed, risk=risk, alpha=alpha, confidence=confidence,
+                            target=target, n_alternatives=n_alternatives, within=within)
     if export_model is not None:
         write_model(result.model, export_model)
-    summary = write_outputs(result, out, force=force, extra=_gis_writer(loaded.parcels_file))
+    fr = None
+    if frontier_points:
+        from optimizer.frontier import frontier
+
+        with progress(f"Solving {frontier_points} budgets for the report's frontier"):
+            fr = frontier(table, settings, frontier_points)
+    summary = write_outputs(result, out, force=force,
+                            extra=html_writer(loaded, result, fr, then=_gis_writer(loaded.parcels_file)))
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
