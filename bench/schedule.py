@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,6 +28,7 @@ from optimizer.schedule import build_schedule_model, model_size, objective_coefs
 from optimizer.schedule_spec import ScheduleSpec  # noqa: E402
 from optimizer.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
 from optimizer.shift import build_columns  # noqa: E402
+from optimizer.errors import RunError  # noqa: E402
 from optimizer.solve import solve  # noqa: E402
 from optimizer.synth import write_synth_project  # noqa: E402
 
@@ -55,8 +57,14 @@ def run(parcels: int, periods: int, region: str, seed: int, gap: float, time_lim
         rows = schedule_rows(cols, spec, settings)
     with stage(t, "build"):
         model = build_schedule_model(cols, rows, objective_coefs(cols, spec))
-    with stage(t, "solve"):
-        sol = solve(model, settings)
+    t0 = time.perf_counter()
+    try:
+        with stage(t, "solve"):
+            sol = solve(model, settings)
+    except RunError as err:  # e.g. no plan found within the time limit: report it
+        t["solve"] = round(time.perf_counter() - t0, 3)
+        return {"parcels": parcels, "periods": periods, "binaries": cols.size, "model": model_size(model),
+                "status": "no plan", "error": str(err), "timings_s": t, "peak_rss_mb": round(peak_rss_mb(), 1)}
     chosen = sol.rows
     return {
         "parcels": parcels, "periods": periods, "carry_over": carry_over,

@@ -36,11 +36,14 @@ def _join(tables: list[OptionTable]) -> OptionTable:
     assumptions: list[str] = []
     for t in tables:
         assumptions += [a for a in t.meta.get("assumptions", []) if a not in assumptions]
+    chunks = [t.pool_trajectory for t in tables]
+    assert all(c is not None for c in chunks), "estimate the chunks with trajectory=True"
     pools = {}
-    for p in list(first.pool_trajectory):  # one pool at a time, freeing the chunks' copies
-        pools[p] = np.concatenate([t.pool_trajectory[p] for t in tables])
-        for t in tables:
-            t.pool_trajectory[p] = None
+    for p in list(chunks[0] or {}):  # one pool at a time, freeing the chunks' copies
+        pools[p] = np.concatenate([c[p] for c in chunks if c is not None])
+        for c in chunks:
+            if c is not None:
+                c[p] = None
     return replace(
         first,
         rows=pd.concat([t.rows for t in tables], ignore_index=True),

@@ -186,9 +186,9 @@ def one_lump_spec(spec: ScheduleSpec) -> ScheduleSpec:
     limits, no waiting; milestones and objective kept. Its works window is the schedule's
     (start .. last period), so a parcel released later is worked on release, paid from the lump;
     without earliest years every parcel starts in the start year, as ``plan`` does."""
-    return replace(spec, starts=spec.starts[:1], ends=spec.ends[-1:], budget_cny=(
-        None if total_money(spec) is None else (float(total_money(spec)),)), carry_over=False, max_area_ha=None,
-        allow_defer=False, total_cny=None)
+    money = total_money(spec)
+    return replace(spec, starts=spec.starts[:1], ends=spec.ends[-1:], budget_cny=None if money is None else (money,),
+                   carry_over=False, max_area_ha=None, allow_defer=False, total_cny=None)
 
 
 def delayed_specs(spec: ScheduleSpec) -> list[tuple[int, ScheduleSpec]]:
