@@ -162,3 +162,15 @@ def test_the_example_readme_figures(tmp_path) -> None:
     assert row("one lump") == [round(lump["credited_2030_tco2e"]), round(lump["credited_tco2e"])]
     assert row("five tranches of 2.4 M CNY, carry-over") == [round(summary["credited_2030_tco2e"]),
                                                              round(summary["credited_tco2e"])]
+
+
+def test_json_prints_the_summary(tmp_path, capsys) -> None:
+    root = copy_example(tmp_path)
+    _add(root, "\n[schedule]\nperiods = 2\nperiod_years = 3\nbudget_cny = [7e6, 5e6]\nallow_defer = true\n")
+    assert run(["schedule", str(root), "-o", str(tmp_path / "out"), "--json", "--no-compare", "--no-delays"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [p["period"] for p in summary["periods"]] == ["2026-2028", "2029-2031"]
+    assert summary["one_lump"] is None and summary["delays"] == []
+    assert summary["cost_cny"] <= 12e6 and summary["status"] in ("optimal", "time_limit")
+    spent = [p["spent_cny"] for p in summary["periods"]]
+    assert spent[0] <= 7e6 * (1 + 1e-6) and spent[1] <= 5e6 * (1 + 1e-6)
