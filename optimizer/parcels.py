@@ -67,7 +67,7 @@ REQUIRED: tuple[str, ...] = ("parcel_id", "area_ha", "landform", "slope_deg", "s
                              "soil_ph", "soc_g_kg")
 OPTIONAL: tuple[str, ...] = ("aspect_deg", "elevation_m", "bulk_density_g_cm3", "clay_pct",
                              "soil_depth_cm", "contaminated", "status", "forced_option",
-                             "erosion_tolerance_t_ha_yr")
+                             "erosion_tolerance_t_ha_yr", "earliest_year")
 PARCEL_FILES: tuple[str, ...] = ("parcels.csv", "parcels.xlsx", "parcels.geojson", "parcels.gpkg")
 #: aspect codes that mean "flat" (ArcGIS/QGIS aspect: -1; GDAL's no-data for flat cells: -9999)
 FLAT_ASPECT_CODES: tuple[float, ...] = (-1.0, -9999.0)
@@ -105,6 +105,8 @@ NUMERIC_RULES: dict[str, tuple[bool, float, float, bool, bool, str]] = {
     "erosion_tolerance_t_ha_yr": (False, 0.0, 1000.0, True, False,
                                   "a soil-loss tolerance in t/ha/yr greater than 0 and at most 1000, "
                                   "or blank for the project's"),
+    "earliest_year": (False, 1990.0, 2200.0, False, False,
+                      "the first year the parcel can be worked (released by mining), or blank for the start year"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,10 @@ def estimate_settings(project: Project, horizon_year: int | None = None) -> Esti
     )
 
 
-def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
+def estimate(project: Project, horizon_year: int | None = None, trajectory: bool = False) -> OptionTable:
     """Option table of every parcel x feasible option of ``project``.
+
+    ``trajectory`` keeps every pool and the soil loss for every year (phased plans need them).
 
     A parcel's own erosion tolerance (parcels.csv ``erosion_tolerance_t_ha_yr``) goes into
     ``OptionTable.parcels.parcel_tolerance_t_ha_yr``; the project-wide one travels in
@@ -55,7 +58,7 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
     spent and the assumptions for the report.
     """
     started = time.perf_counter()
-    settings = estimate_settings(project, horizon_year)
+    settings = replace(estimate_settings(project, horizon_year), trajectory=trajectory)
     table = build_option_table(project.parcels, project.catalogue, project.region, settings)
     if "erosion_tolerance_t_ha_yr" in project.parcels.columns:
         table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)

@@ -32,12 +32,13 @@ from optimizer.errors import DEFAULT_MAX_ERRORS, InputError, Problems
 from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults, validate_parcels
 from estimators.options import EstimateSettings
 from optimizer.projectcheck import forced_problems, override_path
+from optimizer.schedule_spec import ScheduleSpec, parse_schedule
 from optimizer.tableread import decode_text, shown
 
 log = logging.getLogger(__name__)
 
 TOML = "project.toml"
-SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting", "parcels")
+SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting", "parcels", "schedule")
 PROJECT_KEYS = ("name", "region", "start_year", "horizon_year")
 DEFAULT_HORIZON = 2060
 YEAR_RANGE = (1990, 2200)
@@ -83,6 +84,7 @@ class Project:
     parcel_extra : the parcel file's unknown columns as text, one row per parcel (None when
         there are none); carried into plan.csv, the report and plan.gpkg
     accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
+    schedule : the [schedule] table (optimizer.schedule_spec), None when absent
     """
 
     root: Path
@@ -101,6 +103,7 @@ class Project:
     files: dict[str, str] = field(default_factory=dict)
     parcel_extra: pd.DataFrame | None = None
     accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
+    schedule: ScheduleSpec | None = None
 
     @property
     def total_area_ha(self) -> float:
@@ -391,6 +394,14 @@ def _assumptions(doc: _Toml, constraints: dict[str, Any], region_row: pd.Series,
     return notes + summarise_defaults(parcels)
 
 
+def _schedule_section(doc: _Toml, head: dict[str, Any], budget: float | None) -> ScheduleSpec | None:
+    """The [schedule] table (phased plans), None when absent."""
+    if "schedule" not in doc.data:
+        return None
+    return parse_schedule(doc.section("schedule"), lambda key, message: doc.error("schedule", key, message),
+                          head["start_year"], head["horizon_year"], budget)
+
+
 def load_project(path: str | Path, *, allow_outside: bool = False,
                  max_errors: int = DEFAULT_MAX_ERRORS) -> Project:
     """Load and validate a project folder; InputError (``InputErrors`` for several) names every
@@ -431,6 +442,7 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
     sheet = problems.check(_parcels_section, doc)
     accounting = problems.check(policy_from, doc.section("accounting"),
                                 lambda key, message: doc.error("accounting", key, message))
+    schedule = problems.check(_schedule_section, doc, head, budget) if head is not None else None
     parcel_path = problems.check(find_parcel_file, root)
     catalogue = problems.check(load_catalogue, {k: v for k, v in overrides.items() if k != "uncertainty"} or None)
     region_row = None
@@ -461,7 +473,8 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
                       options=options, parcels=parcels, catalogue=catalogue,
                       assumptions=notes + _assumptions(doc, constraints, region_row, parcels),
                       parcels_file=parcel_path, overrides=overrides, files=files, parcel_extra=extra,
-                      accounting=accounting if accounting is not None else AccountingPolicy(), **head)
+                      accounting=accounting if accounting is not None else AccountingPolicy(),
+                      schedule=schedule, **head)
     log.info("loaded project %s: %d parcels, %.1f ha", project.name, len(parcels), project.total_area_ha)
     return project
 
