@@ -15,8 +15,8 @@ section, max-carbon or min-cost, and restricted catalogues.  Checked for every e
   budget, per-parcel erosion tolerance, locks and forced options, layer and species area shares,
   sediment cap, carbon target) and summary.json agrees with plan.csv;
 * equal inputs give byte-identical outputs: for a share of the plans the plan is run again into
-  a second folder and plan.csv, report.md, plan.gpkg and summary.json (without ``timings_s``)
-  must match byte for byte.  A solve stopped by its time limit is not deterministic (where HiGHS
+  a second folder and plan.csv, report.md, report.html (its date fixed by SOURCE_DATE_EPOCH),
+  plan.gpkg and summary.json (without ``timings_s``) must match byte for byte.  A solve stopped by its time limit is not deterministic (where HiGHS
   stops depends on the machine's speed), so the generated plans use the default 60 s limit,
   which they never reach, and a time-limited plan (exit 3) is counted, not compared.
 
@@ -295,7 +295,7 @@ def check_plan(out: Path, project: Any, spec: dict[str, Any]) -> None:
 
 
 def _same_outputs(a: Path, b: Path) -> None:
-    for name in ("plan.csv", "report.md", "plan.gpkg"):
+    for name in ("plan.csv", "report.md", "report.html", "plan.gpkg"):
         if (a / name).exists() or (b / name).exists():
             expect((a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between equal runs")
     sa, sb = (json.loads((p / "summary.json").read_text(encoding="utf-8")) for p in (a, b))
@@ -373,6 +373,9 @@ def run_example(spec: dict[str, Any], work: Path, counts: Counter) -> None:
 
 def fuzz(examples: int, seed_value: int = 0) -> dict[str, Any]:
     """Run ``examples`` generated projects; return counts, failures and time."""
+    import os
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1764547200")  # report.html's date: reruns compare byte for byte
     counts: Counter = Counter()
     failures: list[str] = []
     started = time.perf_counter()

@@ -89,6 +89,8 @@ def test_a_solve_stopped_early_still_writes_its_best_plan(tmp_path, capsys, monk
     assert "status **time_limit**" in report
     first = report.splitlines()[0]
     assert first.startswith("> **TIME LIMIT:") and f"bound {summary['bound']:,.0f} t CO2e" in first, first
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<p class="warn" id="status-note"><strong>TIME LIMIT:' in html
     # without --json the first line of stdout says it, with the gap and the bound; exit code 3
     assert run(["plan", str(root), "-o", str(out), "--gap", "0", "--force"]) == 3
     line = capsys.readouterr().out.splitlines()[0]

@@ -43,6 +43,7 @@ def test_a_proven_plan_exits_0_without_banner(tmp_path, capsys):
     assert summary["status"] == "optimal" and summary["status_note"] is None
     assert summary["requested_gap"] == 1e-3
     assert not (out / "report.md").read_text(encoding="utf-8").startswith(">")
+    assert 'id="status-note"' not in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_library_warnings_stay_off_stderr(tmp_path):

@@ -266,3 +266,6 @@ def test_formula_like_parcel_ids_are_escaped_in_csv_outputs(tmp_path, capsys):
     assert run(["plan", str(root), "-o", str(tmp_path / "plan")]) == 0
     plan = (tmp_path / "plan" / "plan.csv").read_text(encoding="utf-8-sig").splitlines()
     assert plan[1].startswith("'=1+2,") and plan[2].startswith("'@SUM(A1),")
+    # minesink reads its own escaped plan.csv back (uncertainty --plan)
+    assert run(["uncertainty", str(root), "-o", str(tmp_path / "u"), "--draws", "2",
+                "--plan", str(tmp_path / "plan" / "plan.csv")]) == 0, capsys.readouterr().err
