@@ -64,7 +64,9 @@ def estimate_trajectories(project: Any, chunk: int = CHUNK_PARCELS,
     for lo in range(0, n, chunk):
         if progress is not None and n > chunk:
             progress(f"Estimating options for parcels {lo + 1}-{min(lo + chunk, n)} of {n}")
-        part = replace(project, parcels=project.parcels.iloc[lo:lo + chunk].reset_index(drop=True))
+        extra = getattr(project, "parcel_extra", None)
+        part = replace(project, parcels=project.parcels.iloc[lo:lo + chunk].reset_index(drop=True),
+                       **({} if extra is None else {"parcel_extra": extra.iloc[lo:lo + chunk].reset_index(drop=True)}))
         tables.append(estimate(part, trajectory=True))
     table = _join(tables)
     elapsed = time.perf_counter() - started
