@@ -69,12 +69,21 @@ def estimate(project: Project, horizon_year: int | None = None, trajectory: bool
         timings_s={"estimate": time.perf_counter() - started},
         assumptions=(list(project.assumptions) + list(project.catalogue.notes)
                      + _catalogue_assumptions(project, table) + _accounting_assumptions(project)),
+        parcel_extra=_parcel_extra(project),
         data_hash=data_hash(project.catalogue),
     )
     add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table
+
+
+def _parcel_extra(project: Project) -> pd.DataFrame | None:
+    """The parcel file's own columns indexed by parcel id (for plan.csv, the report, plan.gpkg)."""
+    extra = getattr(project, "parcel_extra", None)
+    if extra is None:
+        return None
+    return extra.set_axis(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
 
 
 def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:

@@ -43,8 +43,9 @@ def tranches(tmp_path_factory):
 
 def test_schedule_writes_its_outputs(tranches) -> None:
     _root, out, _ = tranches
-    assert sorted(p.name for p in out.iterdir()) == ["gantt.svg", "periods.csv", "report.md", "schedule.csv",
-                                                      "summary.json"]
+    # plus the manifest of the files minesink wrote (optimizer.outputs)
+    assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "gantt.svg", "periods.csv",
+                                                      "report.md", "schedule.csv", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["n_parcels"] == 34
     assert summary["one_lump"]["credited_tco2e"] > 0
