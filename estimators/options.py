@@ -92,8 +92,9 @@ class EstimateSettings:
     accounting : AccountingPolicy
         What is credited and the works-emission factors (conservative defaults).
     trajectory : bool
-        Also keep every pool for every year (``OptionTable.pool_trajectory``); plans need only
-        the horizon and the report year.
+        Also keep every pool and the cumulative soil loss for every year
+        (``OptionTable.pool_trajectory``, ``soil_loss_trajectory``); plans need only the horizon
+        and the report year, phased plans (optimizer.schedule) every year.
     rothc_rate_multiplier : float [-]
         Scales every RothC decomposition rate constant together (1 = the published constants;
         parameter ensembles draw it, estimators.ensemble).
@@ -340,13 +341,14 @@ class _Rows:
         })
         mix_species = pd.DataFrame(self.curves.shares, index=self.curves.mixes, columns=self.curves.species)
         trajectory = {p: v.astype(np.float32) for p, v in pools.items()} if s.trajectory else None
+        soil_loss = self.erosion.loss(cand.mix, self.t).astype(np.float32) if s.trajectory else None
         return OptionTable(
             rows=pd.DataFrame(columns), parcels=_parcel_frame(self.parcels, region), mix_species=mix_species,
             years=s.start_year + self.t, net_trajectory=credited.astype(np.float32) if s.trajectory else None,
             start_year=s.start_year, horizon_year=s.horizon_year,
             meta={"region": str(region["region"]), "accounting": policy.to_dict(),
                   "counted_pools": [p for p in POOLS if policy.counted(p)]},
-            pool_trajectory=trajectory,
+            pool_trajectory=trajectory, soil_loss_trajectory=soil_loss,
         )
 
 

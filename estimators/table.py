@@ -69,6 +69,10 @@ class OptionTable:
     start_year, horizon_year : int
     pool_trajectory : dict pool -> ndarray (len(rows), len(years)) float32, or None
         Every pool by year, when asked for.
+    soil_loss_trajectory : ndarray (len(rows), len(years)) float32, or None
+        Cumulative soil loss [t/ha] from the works to each year (supply-limited RUSLE/CSLE), when
+        trajectories were asked for; ``soil_loss[:, -1] / (horizon - start)`` is
+        ``erosion_t_ha_yr``.
     """
 
     rows: pd.DataFrame
@@ -80,6 +84,7 @@ class OptionTable:
     horizon_year: int
     meta: dict = field(default_factory=dict)
     pool_trajectory: dict | None = None
+    soil_loss_trajectory: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         missing = [c for c in OPTION_COLUMNS if c not in self.rows.columns]

@@ -29,6 +29,7 @@ from optimizer.csvio import bool_column, check_range, numeric_column, read_csv, 
 from optimizer.data import data_file
 from estimators.options import option_id  # noqa: F401  (re-exported: ids are built there)
 from optimizer.errors import InputError
+from optimizer.tableread import shown
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def load_catalogue(overrides: dict[str, Path] | None = None) -> Catalogue:
     files: dict[str, list[str]] = {}
     notes: list[str] = []
     for name, spec in SPECS.items():
-        frame = _read_table(data_file(spec.file), spec, spec.file, partial=False)
+        frame = _default_table(spec)
         files[name] = [spec.file]
         if name in overrides:
             path = Path(overrides[name])
@@ -207,6 +208,22 @@ def load_catalogue(overrides: dict[str, Path] | None = None) -> Catalogue:
     return Catalogue(**public, files=files, notes=notes)
 
 
+_DEFAULTS: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+
+
+def _default_table(spec: TableSpec) -> pd.DataFrame:
+    """A default table, read and checked once per process while its file is unchanged (size and
+    mtime); callers get a copy."""
+    path = data_file(spec.file)
+    stat = path.stat()
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    cached = _DEFAULTS.get(spec.file)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _read_table(path, spec, spec.file, partial=False))
+        _DEFAULTS[spec.file] = cached
+    return cached[1].copy(deep=True)
+
+
 def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool,
                 known: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read and type one table; ``partial`` (an override) may omit non-key columns.
@@ -218,7 +235,7 @@ def _read_table(path: Path, spec: TableSpec, label: str, *, partial: bool,
         allowed = tuple(dict.fromkeys((*spec.columns, *known)))
         extra = [c for c in raw.columns if c not in allowed]
         if extra:
-            raise InputError.at(label, f"unknown column '{extra[0]}' for the {spec.name} table "
+            raise InputError.at(label, f"unknown column '{shown(extra[0])}' for the {spec.name} table "
                                 f"(known: {', '.join(allowed)})", None, extra[0])
     out = pd.DataFrame({c: raw[c].astype(str) for c in raw.columns})
     for column in spec.text:
@@ -374,7 +391,7 @@ def _calibrate_growth(species: pd.DataFrame, path: Path) -> list[str]:
     named = [basis for basis in GROWTH_BASES if basis in raw.columns]
     if "value" not in raw.columns and len(named) != 1:
         raise InputError.at(label, "needs a 'value' column (with an optional 'basis' column) or exactly one of "
-                            f"the columns {', '.join(GROWTH_BASES)} (found: {', '.join(raw.columns)})")
+                            f"the columns {', '.join(GROWTH_BASES)} (the header has {len(raw.columns)} columns)")
     value = "value" if "value" in raw.columns else named[0]
     rows = pd.DataFrame({"species": raw["species"],
                          "age": numeric_column(raw, "age", label),

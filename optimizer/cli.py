@@ -1,8 +1,11 @@
 """The ``minesink`` command line: a thin typer layer over the library.
 
 Each command parses its options, calls one library function, prints and returns.  Errors meant
-for the user (``InputError`` exit 2, ``RunError`` exit 1) become one line on stderr; anything
-else is an internal error reported in one line unless ``--debug`` asks for the traceback.
+for the user (``InputError`` exit 2, ``RunError`` exit 1) become one line on stderr (one line per
+problem when several input problems were found); anything else is an internal error reported in
+one line.  ``--debug`` adds the traceback before that line and never changes the exit code.
+Exit codes: 0 success, 1 a run that could not finish, 2 bad input or usage, 3 a plan that is
+feasible but not proven within the requested gap (time limit), 130/143 interrupted/terminated.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import traceback
+import warnings
 from typing import Any, Callable, Optional
 
 import typer
 
 from optimizer import __version__
 
-from optimizer.errors import MinesinkError
+from optimizer.errors import InputError, MinesinkError, Terminated
 
 app = typer.Typer(
     name="minesink",
@@ -38,17 +43,40 @@ def _root(
     version: Optional[bool] = typer.Option(
         None, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors (exit codes are unchanged)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr."),
 ) -> None:
     """minesink: carbon-optimal restoration plans for mine land."""
     global _DEBUG
     _DEBUG = debug
+    setup_logging(debug, verbose)
+
+
+#: minesink's own loggers; third-party ones (pyomo, the solver) stay at WARNING even with --debug
+OWN_LOGGERS = ("optimizer", "estimators")
+
+
+def setup_logging(debug: bool, verbose: bool) -> None:
+    """Warnings and errors of every library on stderr; minesink's own progress with -v (INFO) or
+    --debug (DEBUG).  Library warnings (numpy RuntimeWarnings) are logged, shown only with -v or
+    --debug, so they never stand before the one error line."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if (debug or verbose) else logging.ERROR)
+    if not (debug or verbose):
+        warnings.simplefilter("ignore", RuntimeWarning)
 
 
 _DEBUG = False
+
+
+def _traceback() -> None:
+    """With --debug, the traceback of the exception being handled, on stderr."""
+    if _DEBUG:
+        traceback.print_exc(file=sys.stderr)
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -64,24 +92,28 @@ def command(name: str | None = None, **kwargs: Any) -> Callable[[Callable[..., A
             try:
                 return fn(*args, **kw)
             except MinesinkError as err:
-                if _DEBUG:
-                    raise
-                typer.echo(f"error: {err}", err=True)
+                _traceback()
+                lines = err.messages if isinstance(err, InputError) else [str(err)]
+                for line in lines:
+                    typer.echo(f"error: {line}", err=True)
                 raise typer.Exit(err.exit_code) from None
             except (typer.Exit, typer.Abort):
                 raise
             except BrokenPipeError:  # output piped into `head` and closed: not an error
                 sys.stderr.close()
                 raise typer.Exit(0) from None
+            except Terminated as stop:
+                _traceback()
+                typer.echo(str(stop), err=True)
+                raise typer.Exit(stop.exit_code) from None
             except KeyboardInterrupt:
+                _traceback()
                 typer.echo("interrupted", err=True)
                 raise typer.Exit(130) from None
             except Exception as err:  # noqa: BLE001 - last line of defence: no traceback for users
-                if _DEBUG:
-                    raise
-                typer.echo(
-                    f"internal error: {type(err).__name__}: {err} (run with --debug for details)", err=True
-                )
+                _traceback()
+                typer.echo(f"internal error: {type(err).__name__}: {err}"
+                           + ("" if _DEBUG else " (run with --debug for details)"), err=True)
                 raise typer.Exit(1) from None
 
         return app.command(name, **kwargs)(guarded)
@@ -107,5 +139,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(run())
+    """Console-script entry point (``optimizer.entry.main`` adds the signal handling)."""
+    from optimizer.entry import main as entry_main
+
+    entry_main()

@@ -1,20 +1,17 @@
 """Reading and writing user tables with errors that name the file, row and column.
 
-Every user-facing CSV goes through ``read_csv``: it rejects missing or empty files, files that are
-not UTF-8 (a BOM is accepted, as Excel writes one), missing columns, and then converts columns
-one at a time so a bad cell is reported as ``parcels.csv, row 7, column 'slope_deg': 'steep' is
+Every user-facing CSV goes through ``read_csv``: it rejects missing or empty files, text that is not
+UTF-8, UTF-16 or GB18030 (``optimizer.tableread`` detects which), rows that would shift columns,
+duplicated and missing columns, and then converts columns one at a time so a bad cell is reported as ``parcels.csv, row 7, column 'slope_deg': 'steep' is
 not a number``.  Rows are numbered as a spreadsheet shows them: the header is row 1.
 
-``write_atomic`` writes through a temporary file in the target folder and renames it, so a
-failed run never leaves a half-written output.
+``write_atomic`` and ``write_folder_atomic`` write through a temporary file or folder beside the
+target and rename it into place (``optimizer.outputs``), so a failed run never leaves a
+half-written output and ``--force`` never replaces what minesink did not write.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -22,7 +19,10 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problems
+from optimizer.outputs import check_outdir as _check_outdir
+from optimizer.outputs import write_file, write_folder
+from optimizer.tableread import read_csv_file, shown
 
 T = TypeVar("T")
 
@@ -30,46 +30,68 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", ""})
 
 
-def read_csv(path: str | Path, required: Iterable[str] = (), label: str | None = None) -> pd.DataFrame:
-    """Read a CSV as text columns (no type guessing), checking encoding, emptiness and columns.
+def read_csv(path: str | Path, required: Iterable[str] = (), label: str | None = None,
+             problems: Problems | None = None) -> pd.DataFrame:
+    """Read a CSV as text columns (no type guessing), checking encoding, shape and columns.
 
     Parameters
     ----------
-    path : file to read
+    path : file to read (UTF-8 with or without BOM, UTF-16, GB18030/GBK: see optimizer.tableread)
     required : columns that must be present
     label : how to name the file in messages (default: the file name)
+    problems : collect errors here instead of raising them (the table is returned as read)
 
     Returns
     -------
-    DataFrame of str, blanks as "" and column names stripped.
+    DataFrame of str, blanks as "" and column names stripped; ``attrs['encoding']`` names the
+    encoding that was detected.
     """
     path = Path(path)
     name = label or path.name
-    if not path.is_file():
-        raise InputError.at(name, f"file not found ({path})")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InputError.at(
-            name, f"not UTF-8 text (byte {err.start}); save it as 'CSV UTF-8' and try again"
-        ) from None
-    if not text.strip():
-        raise InputError.at(name, "the file is empty")
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as err:
-        raise InputError.at(name, f"not a readable CSV table ({err})") from None
-    except pd.errors.EmptyDataError:
-        raise InputError.at(name, "the file is empty") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame) == 0:
-        raise InputError.at(name, "has a header but no data rows")
+    frame = read_csv_file(path, name, problems)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        listed = ", ".join(f"'{c}'" for c in missing)
-        raise InputError.at(name, f"missing required column {listed} (found: {', '.join(frame.columns)})")
-    return frame.apply(lambda col: col.str.strip())
+        error = missing_columns_error(name, missing, list(frame.columns))
+        if problems is None:
+            raise error
+        problems.add(error)
+    return frame
+
+
+def close_names(name: str, candidates: Iterable[str]) -> list[str]:
+    """Candidates at most one edit (insert, delete, substitute, swap of neighbours) from ``name``,
+    ignoring case."""
+    return [c for c in candidates if edit_distance(name.lower(), c.lower(), 2) <= 1]
+
+
+def edit_distance(a: str, b: str, cap: int = 3) -> int:
+    """Optimal-string-alignment distance between ``a`` and ``b`` (stops counting at ``cap``)."""
+    if abs(len(a) - len(b)) >= cap:
+        return cap
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return min(prev[-1], cap)
+
+
+def missing_columns_error(name: str, missing: list[str], found: list[str]) -> InputError:
+    """'missing required column ...' with a suggestion for a near-miss name (no other file text)."""
+    listed = ", ".join(f"'{c}'" for c in missing)
+    hints = []
+    for column in missing:
+        near = close_names(column, found)
+        if near:
+            hints.append(f"'{shown(near[0])}' is probably '{column}'")
+    hint = f" ({'; '.join(hints)}: check the spelling)" if hints else f" (the header has {len(found)} columns)"
+    message = f"missing required column {listed}{hint}"
+    return InputError(f"{name}: {message}", file=name, column=missing[0], detail=message)
 
 
 def first_bad(mask: np.ndarray | pd.Series) -> int | None:
@@ -96,15 +118,27 @@ def numeric_column(frame: pd.DataFrame, column: str, file: str, *, required: boo
     text = frame[column].astype(str)
     blank = text.eq("").to_numpy()
     values = np.array(pd.to_numeric(text.where(~blank, None), errors="coerce"), dtype=float)
-    bad = first_bad(np.isnan(values) & ~blank)
+    bad = first_bad(~np.isfinite(values) & ~blank)
     if bad is not None:
-        raise InputError.at(file, f"'{text.iloc[bad]}' is not a number", sheet_row(bad), column)
+        raise InputError.at(file, not_a_number(text.iloc[bad]), sheet_row(bad), column)
     if required:
         miss = first_bad(blank)
         if miss is not None:
             raise InputError.at(file, "a value is required here", sheet_row(miss), column)
     values[blank] = default
     return values
+
+
+def not_a_number(cell: str, expected: str | None = None) -> str:
+    """Message for a cell that is not a finite number (with a hint for decimal commas)."""
+    text = str(cell).strip().lower()
+    if text in ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "-nan", "+nan"):
+        what = f"'{shown(cell)}' is not a finite number"
+    else:
+        what = f"'{shown(cell)}' is not a number"
+        if "," in text and text.replace(",", "").replace(".", "").lstrip("+-").isdigit():
+            what += " (write decimals with a point: 1.5, not 1,5)"
+    return what + (f" (expected {expected})" if expected else "")
 
 
 def bool_column(frame: pd.DataFrame, column: str, file: str, default: bool = False) -> np.ndarray:
@@ -138,20 +172,11 @@ def check_range(values: np.ndarray, column: str, file: str, *, lo: float | None 
         raise InputError.at(file, f"{values[bad]:g} is out of range (expected {expected})", sheet_row(bad), column)
 
 
-def write_atomic(path: str | Path, writer: Callable[[Path], object]) -> Path:
-    """Call ``writer(tmp_path)`` and move the result onto ``path`` only if it succeeded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        writer(tmp_path)
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-    return path
+def write_atomic(path: str | Path, writer: Callable[[Path], object], force: bool = True,
+                 protect: Iterable[Path] = ()) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` only if it succeeded
+    (``optimizer.outputs.write_file``: umask modes, output lock, one-line disk errors)."""
+    return write_file(path, writer, force=force, protect=protect)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -159,28 +184,14 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def check_outdir(outdir: str | Path, force: bool) -> None:
-    """Refuse an output folder that is a file, or that is not empty unless ``force``."""
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"{outdir} exists and is not a folder")
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
-        raise InputError(f"output folder {outdir} exists and is not empty; use --force to overwrite it")
+def check_outdir(outdir: str | Path, force: bool, protect: Iterable[Path] = ()) -> None:
+    """Refuse an output folder minesink may not (re)place (``optimizer.outputs.check_outdir``)."""
+    _check_outdir(outdir, force, protect)
 
 
-def write_folder_atomic(outdir: str | Path, force: bool, writer: Callable[[Path], T]) -> T:
-    """Fill a temporary folder beside ``outdir`` with ``writer(tmp)``, then rename it onto
-    ``outdir``: a failed run leaves no half-written folder.  Returns what ``writer`` returns."""
-    outdir = Path(outdir)
-    check_outdir(outdir, force)
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
-        result = writer(tmp)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        os.replace(tmp, outdir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    return result
+def write_folder_atomic(outdir: str | Path, force: bool, writer: Callable[[Path], T],
+                        protect: Iterable[Path] = ()) -> T:
+    """Fill a temporary folder with ``writer(tmp)`` and swap it onto ``outdir`` with a manifest of
+    the files written (``optimizer.outputs.write_folder``): a failed run changes nothing, and
+    ``force`` replaces only what minesink wrote.  Returns what ``writer`` returns."""
+    return write_folder(outdir, force, writer, protect)

@@ -164,7 +164,8 @@ class _Sweep:
 
 def _bounds(table: OptionTable, sweep: _Sweep, base: PlanSettings) -> tuple[_Plan, _Plan]:
     """Cheapest feasible plan (min cost, no budget) and unconstrained max-carbon plan."""
-    floor = base.target_tco2e if base.target_tco2e is not None else -np.inf
+    # min-cost needs a target; without one, a floor no plan is below (its row never binds)
+    floor = base.target_tco2e if base.target_tco2e is not None else -float(np.abs(sweep.cand.carbon).sum()) - 1.0
     cheap = sweep.solve(sweep.cand, base.with_(objective="min-cost", target_tco2e=floor))
     most = sweep.solve(sweep.cand, base)
     return _plan_of(table, cheap.rows), _plan_of(table, most.rows)

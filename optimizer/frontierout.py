@@ -30,6 +30,7 @@ def point_plan_name(point: int, n_points: int) -> str:
 
 def write_point_plans(result: object, table: OptionTable, folder: Path) -> list[str]:
     """Write the plan of every frontier point under ``folder``/plans; return the relative names."""
+    from optimizer.planout import excel_safe
     from optimizer.report import CSV_ENCODING, FLOAT_FORMAT, rows_frame
 
     points = getattr(result, "points")
@@ -37,8 +38,8 @@ def write_point_plans(result: object, table: OptionTable, folder: Path) -> list[
     names = []
     for i, point in enumerate(points, start=1):
         name = point_plan_name(i, len(points))
-        rows_frame(table, point.rows).to_csv(folder / name, index=False, float_format=FLOAT_FORMAT,
-                                             lineterminator="\n", encoding=CSV_ENCODING)
+        excel_safe(rows_frame(table, point.rows)).to_csv(folder / name, index=False, float_format=FLOAT_FORMAT,
+                                                         lineterminator="\n", encoding=CSV_ENCODING)
         names.append(name)
     return names
 

@@ -21,6 +21,7 @@ from optimizer.errors import InputError
 log = logging.getLogger(__name__)
 
 M2_PER_HA = 10_000.0
+FIXED_DATE = "2000-01-01T00:00:00Z"  # last_change written into plan.gpkg (see write_plan_layer)
 
 
 def utm_epsg(lon_deg: float, lat_deg: float) -> int:
@@ -81,7 +82,16 @@ def write_plan_layer(parcels_file: Path, plan: pd.DataFrame, path: Path) -> None
     layer = gpd.GeoDataFrame(plan.reset_index(drop=True),
                              geometry=geometry.reindex(plan["parcel_id"].astype(str)).to_numpy(),
                              crs=shapes.crs)
-    layer.to_file(path, layer="plan", driver="GPKG")
+    import pyogrio
+
+    # GDAL stamps gpkg_contents.last_change with the current time; a fixed date keeps plan.gpkg
+    # byte-identical for the same input (GDAL config option OGR_CURRENT_DATE)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
+    try:
+        layer.to_file(path, layer="plan", driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     from optimizer.qgisstyle import write_layer_style
 
     write_layer_style(path, "plan", plan)  # opens in QGIS coloured by option

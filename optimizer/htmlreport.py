@@ -14,6 +14,7 @@ calls, so report.html is written into the same atomic output folder as plan.csv.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -215,9 +216,18 @@ def report_context(result: PlanResult, frame: pd.DataFrame, summary: dict[str, A
         + [a for a in result.table.meta.get("assumptions", []) if a.startswith(("accounting.csv", "buffer.csv"))],
         "used": used.to_dict(orient="records"),
         "references": references(used, sources),
-        "generated": time.strftime("%Y-%m-%d"),
+        "generated": _generated(),
         "settings": result.settings,
     }
+
+
+def _generated() -> str:
+    """The report's date; SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it so equal
+    inputs give a byte-identical report.html on any day."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return time.strftime("%Y-%m-%d", time.gmtime(int(epoch)))
+    return time.strftime("%Y-%m-%d")
 
 
 def html_report(result: PlanResult, frame: pd.DataFrame, summary: dict[str, Any], project: Project,
@@ -231,12 +241,15 @@ def html_writer(project: Project, result: PlanResult, frontier: Any = None,
                 then: Callable[[pd.DataFrame, Path], None] | None = None) -> Callable[[pd.DataFrame, Path], None]:
     """The ``extra`` callback of ``write_outputs``: run ``then`` (e.g. the GIS layer), then write
     report.html into the output folder."""
+    from optimizer.planout import status_banner
     from optimizer.report import summary_dict
 
     def write(frame: pd.DataFrame, folder: Path) -> None:
         if then is not None:
             then(frame, folder)
         summary = summary_dict(result, frame)
+        s = result.settings  # a plan the time limit stopped says so first (issue 8)
+        summary["status_note"] = status_banner(summary, s.mip_gap, s.time_limit_s, result.solution.termination)
         (folder / "report.html").write_text(html_report(result, frame, summary, project, frontier), encoding="utf-8")
 
     return write

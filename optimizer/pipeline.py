@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,10 @@ def estimate_settings(project: Project, horizon_year: int | None = None) -> Esti
     )
 
 
-def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
+def estimate(project: Project, horizon_year: int | None = None, trajectory: bool = False) -> OptionTable:
     """Option table of every parcel x feasible option of ``project``.
+
+    ``trajectory`` keeps every pool and the soil loss for every year (phased plans need them).
 
     A parcel's own erosion tolerance (parcels.csv ``erosion_tolerance_t_ha_yr``) goes into
     ``OptionTable.parcels.parcel_tolerance_t_ha_yr``; the project-wide one travels in
@@ -55,7 +58,7 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
     spent and the assumptions for the report.
     """
     started = time.perf_counter()
-    settings = estimate_settings(project, horizon_year)
+    settings = replace(estimate_settings(project, horizon_year), trajectory=trajectory)
     table = build_option_table(project.parcels, project.catalogue, project.region, settings)
     if "erosion_tolerance_t_ha_yr" in project.parcels.columns:
         table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
@@ -67,12 +70,21 @@ def estimate(project: Project, horizon_year: int | None = None) -> OptionTable:
     return table
 
 
+def _parcel_extra(project: Project) -> pd.DataFrame | None:
+    """The parcel file's own columns indexed by parcel id (for plan.csv, the report, plan.gpkg)."""
+    extra = getattr(project, "parcel_extra", None)
+    if extra is None:
+        return None
+    return extra.set_axis(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
+
+
 def estimate_meta(project: Project, catalogue_lines: list[str], seconds: float) -> dict[str, Any]:
     """``OptionTable.meta`` entries of an estimate: project, region, seconds, assumptions."""
     return {"project": project.name, "region": project.region, "estimate_s": seconds,
             "timings_s": {"estimate": seconds},
             "assumptions": (list(project.assumptions) + list(project.catalogue.notes) + catalogue_lines
                             + _accounting_assumptions(project)),
+            "parcel_extra": _parcel_extra(project),
             "data_hash": data_hash(project.catalogue)}
 
 

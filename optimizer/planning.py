@@ -59,7 +59,8 @@ class PlanResult:
 
     def presolve_summary(self) -> dict[str, Any] | None:
         """summary.json ``presolve``: Lagrangian bound (model objective units), the repaired
-        plan's objective, kept share of the candidates, evaluations, seconds."""
+        plan's objective, kept share of the candidates, evaluations (its seconds are
+        ``timings_s.presolve``: summary.json is otherwise the same for the same input)."""
         pre = self.presolve
         if pre is None:
             return None
@@ -69,7 +70,7 @@ class PlanResult:
         return {"lagrangian_bound": model_bound(pre, s),
                 "repaired_objective": None if pre.plan_value is None else sign * pre.plan_value,
                 "kept_share": pre.kept_share, "kept": int(pre.keep.sum()), "candidates": int(before),
-                "evaluations": pre.evaluations, "converged": pre.converged, "presolve_s": pre.seconds,
+                "evaluations": pre.evaluations, "converged": pre.converged,
                 "row_prices": pre.row_prices}
 
 

@@ -2,8 +2,10 @@
 
 A project folder holds ``project.toml`` and one parcel file (``parcels.csv``, or
 ``parcels.geojson`` / ``parcels.gpkg`` with the GIS extra).  ``load_project`` checks everything
-before anything is built and raises one ``InputError`` for the first problem, naming the file,
-the line (project.toml) or row and column (parcels) and what was expected.
+before anything is built and collects every problem it finds (up to ``max_errors``; each names the
+file, the line (project.toml) or row and column (parcels) and what was expected), then raises
+them together (``InputErrors``).  Override files named in [parameters] must lie inside the
+project folder unless ``allow_outside``; numbers must be finite and plausible.
 
 Order of checks: folder and files; project.toml syntax; [project], [budget], [constraints],
 [options] and [parameters] types and ranges; the default catalogue with the [parameters]
@@ -14,6 +16,7 @@ that catalogue; then the parcels (``optimizer.parcels``).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -25,16 +28,22 @@ import pandas as pd
 from estimators.accounting import AccountingPolicy
 from optimizer.accounting import policy_from
 from optimizer.catalogue import Catalogue, load_catalogue, parse_option_id
-from optimizer.errors import InputError
+from optimizer.errors import DEFAULT_MAX_ERRORS, InputError, Problems
 from optimizer.parcels import find_parcel_file, read_parcels, summarise_defaults, validate_parcels
+from estimators.options import EstimateSettings
+from optimizer.projectcheck import forced_problems, override_path
+from optimizer.schedule_spec import ScheduleSpec, parse_schedule
+from optimizer.tableread import decode_text, shown
 
 log = logging.getLogger(__name__)
 
 TOML = "project.toml"
-SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting")
+SECTIONS = ("project", "budget", "constraints", "options", "parameters", "accounting", "parcels", "schedule")
 PROJECT_KEYS = ("name", "region", "start_year", "horizon_year")
 DEFAULT_HORIZON = 2060
 YEAR_RANGE = (1990, 2200)
+MAX_BUDGET_CNY = 1e12  # plausible upper bound of a restoration budget (a typo beyond it)
+MAX_CONSTRAINT = {"erosion_tolerance_t_ha_yr": 1000.0, "max_sediment_t_yr": 1e9}
 LAYERS = ("tree", "shrub", "grass")
 #: [constraints] key -> kind of value; extend here when the model learns a new constraint.
 CONSTRAINT_KEYS = {
@@ -71,7 +80,11 @@ class Project:
     assumptions : sentences for the report: which defaults were used, for how many parcels
     parcels_file : the parcel file read
     overrides : [parameters] table -> absolute path
+    files : input file name -> how it was read (encoding, or "Excel workbook", "GIS file")
+    parcel_extra : the parcel file's unknown columns as text, one row per parcel (None when
+        there are none); carried into plan.csv, the report and plan.gpkg
     accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
+    schedule : the [schedule] table (optimizer.schedule_spec), None when absent
     """
 
     root: Path
@@ -87,7 +100,10 @@ class Project:
     assumptions: list[str] = field(default_factory=list)
     parcels_file: Path | None = None
     overrides: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    parcel_extra: pd.DataFrame | None = None
     accounting: AccountingPolicy = field(default_factory=AccountingPolicy)
+    schedule: ScheduleSpec | None = None
 
     @property
     def total_area_ha(self) -> float:
@@ -100,11 +116,7 @@ class _Toml:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        raw = path.read_bytes()
-        try:
-            self.text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise InputError(f"{TOML}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+        self.text, self.encoding = decode_text(path.read_bytes(), TOML)
         try:
             self.data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as err:
@@ -166,7 +178,9 @@ def _number(doc: _Toml, section: str, key: str, value: Any, *, integer: bool = F
     ok = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok:
         want = "a whole number" if integer else "a number"
-        raise doc.error(section, key, f"expected {want}, got {_kind(value)} {value!r}")
+        raise doc.error(section, key, f"expected {want}, got {_kind(value)} {str(value)[:40]!r}")
+    if not math.isfinite(value):
+        raise doc.error(section, key, f"{value} is not a finite number")
     return value
 
 
@@ -203,14 +217,18 @@ def _no_unknown(doc: _Toml, section: str, table: dict[str, Any], known: Any) -> 
 
 def _budget_section(doc: _Toml) -> float | None:
     table = doc.section("budget")
-    if not table:
+    if "budget" not in doc.data:
         return None
     _no_unknown(doc, "budget", table, ("total_cny",))
     if "total_cny" not in table:
-        raise doc.error("budget", None, "missing required key 'total_cny' (budget in CNY)")
+        raise doc.error("budget", None, "missing required key 'total_cny' (budget in CNY; an empty "
+                        "[budget] would mean no limit at all: remove the section to plan without one)")
     value = _number(doc, "budget", "total_cny", table["total_cny"])
     if not value > 0:
         raise doc.error("budget", "total_cny", f"{value:g} CNY: the budget must be greater than 0")
+    if value > MAX_BUDGET_CNY:
+        raise doc.error("budget", "total_cny", f"{value:g} CNY is not a plausible budget (expected at "
+                        f"most {MAX_BUDGET_CNY:g} CNY)")
     return float(value)
 
 
@@ -231,6 +249,9 @@ def _constraints_section(doc: _Toml) -> dict[str, Any]:
             number = _number(doc, "constraints", key, value)
             if not number > 0:
                 raise doc.error("constraints", key, f"{number:g} must be greater than 0")
+            if number > MAX_CONSTRAINT[key]:
+                raise doc.error("constraints", key, f"{number:g} is not plausible (expected at most "
+                                f"{MAX_CONSTRAINT[key]:g})")
             out[key] = float(number)
         elif kind == "share":
             out[key] = _share(doc, key, value)
@@ -276,18 +297,29 @@ def _options_section(doc: _Toml) -> dict[str, list[str] | None] | None:
     return out
 
 
-def _parameters_section(doc: _Toml, root: Path) -> dict[str, Path]:
+def _parameters_section(doc: _Toml, root: Path, allow_outside: bool, problems: Problems) -> dict[str, Path]:
     table = doc.section("parameters")
     _no_unknown(doc, "parameters", table, PARAMETER_KEYS)
     overrides = {}
     for key, value in table.items():
         if not isinstance(value, str) or not value.strip():
-            raise doc.error("parameters", key, f"expected a file name, got {_kind(value)} {value!r}")
-        path = (root / value.strip()).resolve()
-        if not path.is_file():
-            raise doc.error("parameters", key, f"file '{value}' not found in {root}")
-        overrides[key] = path
+            problems.add(doc.error("parameters", key, f"expected a file name, got {_kind(value)}"))
+            continue
+        path = problems.check(override_path, root, value, allow_outside,
+                              lambda message, k=key: doc.error("parameters", k, message))
+        if path is not None:
+            overrides[key] = path
     return overrides
+
+
+def _parcels_section(doc: _Toml) -> str | None:
+    """[parcels] sheet: the sheet of parcels.xlsx to read (default: the first)."""
+    table = doc.section("parcels")
+    _no_unknown(doc, "parcels", table, ("sheet",))
+    sheet = table.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        raise doc.error("parcels", "sheet", f"expected a sheet name, got {_kind(sheet)}")
+    return sheet.strip() if sheet else None
 
 
 def _keys(table: pd.DataFrame, column: str) -> list[str]:
@@ -362,12 +394,25 @@ def _assumptions(doc: _Toml, constraints: dict[str, Any], region_row: pd.Series,
     return notes + summarise_defaults(parcels)
 
 
-def load_project(path: str | Path) -> Project:
-    """Load and validate a project folder; InputError names the first problem found.
+def _schedule_section(doc: _Toml, head: dict[str, Any], budget: float | None) -> ScheduleSpec | None:
+    """The [schedule] table (phased plans), None when absent."""
+    if "schedule" not in doc.data:
+        return None
+    return parse_schedule(doc.section("schedule"), lambda key, message: doc.error("schedule", key, message),
+                          head["start_year"], head["horizon_year"], budget)
+
+
+def load_project(path: str | Path, *, allow_outside: bool = False,
+                 max_errors: int = DEFAULT_MAX_ERRORS) -> Project:
+    """Load and validate a project folder; InputError (``InputErrors`` for several) names every
+    problem found, up to ``max_errors``.
 
     Parameters
     ----------
-    path : folder holding project.toml and parcels.csv (or parcels.geojson / parcels.gpkg)
+    path : folder holding project.toml and parcels.csv (or parcels.xlsx, parcels.geojson,
+        parcels.gpkg)
+    allow_outside : let [parameters] name files outside the project folder
+    max_errors : problems listed before the rest are only counted
 
     Returns
     -------
@@ -381,34 +426,76 @@ def load_project(path: str | Path) -> Project:
     if not (root / TOML).is_file():
         raise InputError(f"{root}: no project.toml in this folder "
                          "(start one with 'minesink init DIR')")
+    problems = Problems(max_errors)
     doc = _Toml(root / TOML)
     for key in doc.data:
         if key not in SECTIONS:
-            raise InputError(f"{TOML}, line {doc.line(key) or '?'}: unknown section [{key}] "
-                             f"(expected: {', '.join(f'[{s}]' for s in SECTIONS)})")
-    head = _project_section(doc)
-    budget = _budget_section(doc)
-    constraints = _constraints_section(doc)
-    options = _options_section(doc)
-    overrides = _parameters_section(doc, root)
-    accounting = policy_from(doc.section("accounting"), lambda key, message: doc.error("accounting", key, message))
-    parcel_path = find_parcel_file(root)
-
-    catalogue = load_catalogue({k: v for k, v in overrides.items() if k != "uncertainty"} or None)
-    region_row = _region_row(doc, catalogue, head["region"])
-    _check_options(doc, options, catalogue, head["region"])
-
-    frame, where, area = read_parcels(parcel_path)
-    parcels = validate_parcels(
-        frame, where,
-        clay_default=float(region_row["clay_pct"]),
-        elevation_default=float(region_row["elevation_m"]),
-        check_option=_option_checker(catalogue, options, head["region"]),
-        geometry_area_ha=area,
-    )
+            problems.add(InputError(f"{TOML}, line {doc.line(key) or '?'}: unknown section [{key}] "
+                                    f"(expected: {', '.join(f'[{s}]' for s in SECTIONS)})", file=TOML))
+    head = problems.check(_project_section, doc)
+    budget = problems.check(_budget_section, doc)
+    constraints = problems.check(_constraints_section, doc) or {}
+    before = problems.total
+    options = problems.check(_options_section, doc)
+    options_ok = problems.total == before
+    overrides = problems.check(_parameters_section, doc, root, allow_outside, problems) or {}
+    sheet = problems.check(_parcels_section, doc)
+    accounting = problems.check(policy_from, doc.section("accounting"),
+                                lambda key, message: doc.error("accounting", key, message))
+    schedule = problems.check(_schedule_section, doc, head, budget) if head is not None else None
+    parcel_path = problems.check(find_parcel_file, root)
+    catalogue = problems.check(load_catalogue, {k: v for k, v in overrides.items() if k != "uncertainty"} or None)
+    region_row = None
+    if catalogue is not None and head is not None:
+        region_row = problems.check(_region_row, doc, catalogue, head["region"])
+        if options_ok:
+            problems.check(_check_options, doc, options, catalogue, head["region"])
+    parcels, notes, files = None, [], {TOML: doc.encoding}
+    if parcel_path is not None:
+        read = problems.check(read_parcels, parcel_path, sheet, problems)
+        if read is not None:
+            frame, where, area = read
+            files[where.file] = str(frame.attrs.get("encoding", ""))
+            checker = (_option_checker(catalogue, options, head["region"])
+                       if catalogue is not None and head is not None and region_row is not None and options_ok
+                       else None)
+            parcels = validate_parcels(
+                frame, where, clay_default=_region_value(region_row, "clay_pct"),
+                elevation_default=_region_value(region_row, "elevation_m"), check_option=checker,
+                geometry_area_ha=area, problems=problems, notes=notes)
+            if not problems:
+                problems.check(_check_forced, parcels, catalogue, head, options, where)
+    problems.raise_if_any()
+    assert parcels is not None and head is not None and catalogue is not None and region_row is not None
+    extra = parcels.attrs.get("extra")
+    parcels.attrs.clear()
     project = Project(root=root.resolve(), budget_cny=budget, constraints=constraints,
                       options=options, parcels=parcels, catalogue=catalogue,
-                      assumptions=_assumptions(doc, constraints, region_row, parcels),
-                      parcels_file=parcel_path, overrides=overrides, accounting=accounting, **head)
+                      assumptions=notes + _assumptions(doc, constraints, region_row, parcels),
+                      parcels_file=parcel_path, overrides=overrides, files=files, parcel_extra=extra,
+                      accounting=accounting if accounting is not None else AccountingPolicy(),
+                      schedule=schedule, **head)
     log.info("loaded project %s: %d parcels, %.1f ha", project.name, len(parcels), project.total_area_ha)
     return project
+
+
+def _region_value(region_row: pd.Series | None, column: str) -> float:
+    return float(region_row[column]) if region_row is not None else float("nan")
+
+
+def _check_forced(parcels: pd.DataFrame, catalogue: Catalogue, head: dict[str, Any],
+                  options: dict[str, list[str] | None] | None, where: Any) -> None:
+    """Every forced option must be a feasible option of its parcel (as ``plan`` requires)."""
+    opts = options or {}
+    settings = EstimateSettings(start_year=head["start_year"], horizon_year=head["horizon_year"],
+                                regrading=opts.get("regrading"), amendments=opts.get("amendments"),
+                                mixes=opts.get("mixes"))
+    bad = forced_problems(parcels, catalogue, head["region"], settings)
+    if bad:
+        found = Problems()
+        for position, option in bad:
+            found.add(where.error(f"forced_option '{shown(option)}' is not possible on this parcel: its "
+                                  "regrading, amendment or mix does not suit the site (landform, slope, "
+                                  "soil or species suitability; 'minesink species' lists the reasons)",
+                                  position, "forced_option"))
+        found.raise_if_any()

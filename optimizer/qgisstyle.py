@@ -57,6 +57,9 @@ def plan_qml(plan: pd.DataFrame, field: str = "option_id") -> str:
             f"{labels}</qgis>\n")
 
 
+FIXED_DATE = "2000-01-01T00:00:00Z"  # last_change of the layer_styles entry, as optimizer.gis.FIXED_DATE
+
+
 def write_layer_style(gpkg: Path, layer: str, plan: pd.DataFrame) -> None:
     """Store the plan's QML as the default style of ``layer`` in the GeoPackage ``gpkg``."""
     con = sqlite3.connect(gpkg)
@@ -69,8 +72,9 @@ def write_layer_style(gpkg: Path, layer: str, plan: pd.DataFrame) -> None:
                     "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', NULL)",
                     (layer, geom[0] if geom else "geom", f"{layer} by option", plan_qml(plan),
                      "minesink: parcels coloured by the chosen option"))
-        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) "
-                    "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')")
+        con.execute("INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+                    "last_change) VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles', ?)",
+                    (FIXED_DATE,))  # a fixed date: the same plan gives a byte-identical plan.gpkg
         con.commit()
     finally:
         con.close()

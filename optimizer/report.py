@@ -23,6 +23,7 @@ from optimizer.candidates import carbon_column, tolerance_of
 from optimizer.diagnose import cny
 from optimizer.csvio import write_folder_atomic
 from optimizer.planning import PlanResult
+from optimizer.planout import excel_safe, parcel_section, status_banner, with_parcel_extra
 from optimizer.provenance import minesink_version
 from optimizer.settings import PlanSettings
 
@@ -383,14 +384,20 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
     t0 = time.perf_counter()
 
     def fill(tmp: Path) -> dict[str, Any]:
-        frame = plan_frame(result)
-        _write_csv(frame, tmp / "plan.csv")
+        own = result.table.meta.get("parcel_extra")  # the parcel file's own columns (names, codes)
+        frame = with_parcel_extra(plan_frame(result), own)
+        _write_csv(excel_safe(frame), tmp / "plan.csv")
         for name, extra_frame in result.extras.get("csv", {}).items():
-            _write_csv(extra_frame, tmp / name)
+            _write_csv(excel_safe(extra_frame), tmp / name)
         if extra is not None:
             extra(frame, tmp)
         summary = summary_dict(result, frame)
-        (tmp / "report.md").write_text(report_markdown(result, frame, summary), encoding="utf-8")
+        s = result.settings
+        banner = status_banner(summary, s.mip_gap, s.time_limit_s, result.solution.termination)
+        summary.update(requested_gap=s.mip_gap, status_note=banner)
+        text = ((f"> **{banner}**\n\n" if banner else "") + report_markdown(result, frame, summary)
+                + "\n".join(parcel_section(frame, [c for c in frame.columns if c not in PLAN_COLUMNS])))
+        (tmp / "report.md").write_text(text, encoding="utf-8")
         result.timings["write"] = time.perf_counter() - t0
         summary["timings_s"]["write"] = result.timings["write"]
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

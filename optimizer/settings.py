@@ -6,6 +6,7 @@ Locks (``lock_in`` / ``lock_out``) and forced options are parcel facts and come 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
@@ -85,8 +86,10 @@ class PlanSettings:
             raise InputError("the min-cost objective needs a carbon target (--target-tco2e)")
         for name in ("budget_cny", "erosion_tolerance_t_ha_yr", "max_sediment_t_yr"):
             value = getattr(self, name)
-            if value is not None and not value >= 0:
-                raise InputError(f"{name} must be >= 0 (got {value})")
+            if value is not None and not (value >= 0 and math.isfinite(value)):
+                raise InputError(f"{name} must be >= 0 and finite (got {value})")
+        if self.target_tco2e is not None and not math.isfinite(self.target_tco2e):
+            raise InputError(f"target_tco2e must be a finite number (got {self.target_tco2e})")
         for kind in ("min_area_share", "max_area_share"):
             for layer, share in dict(getattr(self, kind)).items():
                 if layer not in LAYERS:
@@ -100,7 +103,7 @@ class PlanSettings:
         cap = self.max_species_area_share
         if cap is not None and not 0.0 <= cap <= 1.0:
             raise InputError(f"max_species_area_share must be between 0 and 1 (got {cap})")
-        if not self.time_limit_s > 0:
+        if not (self.time_limit_s > 0 and math.isfinite(self.time_limit_s)):
             raise InputError(f"time limit must be > 0 s (got {self.time_limit_s})")
         if not 0.0 <= self.mip_gap < 1.0:
             raise InputError(f"gap must be in [0, 1) (got {self.mip_gap})")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.csvio import check_outdir, write_atomic, write_text_atomic
+from optimizer.csvio import check_outdir, write_folder_atomic
 from optimizer.errors import InputError
 from optimizer.parcels import LANDFORM_DEFAULTS, LANDFORMS
 
@@ -195,10 +195,13 @@ def write_synth_project(outdir: Path, n: int, region: str = "north", seed: int =
                             clay_pct=float(row["clay_pct"]))
     total = float(parcels["area_ha"].sum())
     budget = synth_budget(total, catalogue.costs)
-    outdir.mkdir(parents=True, exist_ok=True)
-    write_atomic(outdir / "parcels.csv", lambda tmp: parcels.to_csv(tmp, index=False))
     name = f"Synthetic {region} mine, {n} parcels (seed {seed})"
-    write_text_atomic(outdir / "project.toml", project_toml(name, region, budget))
+
+    def fill(folder: Path) -> None:
+        parcels.to_csv(folder / "parcels.csv", index=False)
+        (folder / "project.toml").write_text(project_toml(name, region, budget), encoding="utf-8")
+
+    write_folder_atomic(outdir, force, fill)
     log.info("wrote %d synthetic parcels (%.0f ha) to %s", n, total, outdir)
     return {"n_parcels": n, "total_area_ha": total, "budget_cny": budget}
 

@@ -247,7 +247,10 @@ def plan_rows_from_file(table: OptionTable, path: Path) -> np.ndarray:
     """Option-table rows of a plan file (plan.csv: parcel_id, option_id; one row per parcel)."""
     from optimizer.csvio import read_csv
 
+    from optimizer.planout import excel_unescape
+
     frame = read_csv(path, required=("parcel_id", "option_id"))
+    frame["parcel_id"] = excel_unescape(frame["parcel_id"])  # plan.csv escapes ids Excel would run
     keys = table.rows["parcel_id"].astype(str) + "\x1f" + table.rows["option_id"].astype(str)
     want = frame["parcel_id"].astype(str).str.strip() + "\x1f" + frame["option_id"].astype(str).str.strip()
     pos = pd.Index(keys).get_indexer(want)

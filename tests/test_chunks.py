@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from optimizer.candidates import select
+from optimizer.candidates import candidate_arrays, select
 from optimizer.chunks import estimate_candidates
 from optimizer.cli import run
 from optimizer.errors import InputError
@@ -76,13 +76,13 @@ def test_cli_plan_chunked_is_byte_identical(tmp_path, capsys):
         assert (tmp_path / "chunked" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
     for d in (one, chunked):
         d.pop("timings_s")
-        d["presolve"].pop("presolve_s")
     assert one == chunked
 
 
 def test_chunk_errors_name_the_project_row(tmp_path, capsys):
-    """A forced option the parcel cannot take is found in its slice; the message names the
-    project's spreadsheet row, not the row within the slice."""
+    """A forced option the parcel cannot take: the chunked run says what the whole run says,
+    naming the project's spreadsheet row; and the selection of a slice counts rows from the
+    slice's place in the project."""
     root = copy_example(tmp_path)
     table = rows(root)
     pid = table[19][table[0].index("parcel_id")]  # sheet row 20: the third slice of 7
@@ -90,9 +90,27 @@ def test_chunk_errors_name_the_project_row(tmp_path, capsys):
     theirs = set(options.loc[options["parcel_id"] == pid, "option_id"])
     other = sorted(set(options["option_id"]) - theirs)[0]  # a real option, not suitable on this parcel
     set_cell(root, 20, "forced_option", other)
-    assert run(["plan", str(root), "-o", str(tmp_path / "out"), "--chunk-size", "7"]) == 2
-    err = capsys.readouterr().err
-    assert f"row 20, column 'forced_option': parcel {pid}: forced option '{other}' is not an option" in err
+    messages = []
+    for chunk in ("7", "0"):
+        assert run(["plan", str(root), "-o", str(tmp_path / f"out{chunk}"), "--chunk-size", chunk]) == 2
+        messages.append(capsys.readouterr().err)
+    assert messages[0] == messages[1] and "row 20, column 'forced_option'" in messages[0]
+    # the selection itself, on a slice estimated apart (a library user's own option table)
+    project = load_project(EXAMPLE)
+    settings = plan_settings(project)
+    sliced = estimate_slice_table(project, 14, 21)
+    sliced.parcels.loc[pid, "forced_option"] = other
+    with pytest.raises(InputError, match=f"row 20, column 'forced_option': parcel {pid}: forced option"):
+        candidate_arrays(sliced, settings, row_offset=14)
+
+
+def estimate_slice_table(project, lo, hi):
+    from estimators.options import build_option_table
+
+    from optimizer.pipeline import estimate_settings
+
+    parcels = project.parcels.iloc[lo:hi].reset_index(drop=True)
+    return build_option_table(parcels, project.catalogue, project.region, estimate_settings(project))
 
 
 def test_chunk_size_must_be_positive(synthetic, capsys, tmp_path):

@@ -13,7 +13,7 @@ def test_init_copies_pingshuo_by_default_and_it_validates(tmp_path, capsys):
     assert run(["init", str(target)]) == 0
     assert "from example 'pingshuo'" in capsys.readouterr().out
     copied = sorted(p.name for p in target.iterdir())
-    assert copied == sorted(p.name for p in EXAMPLE.iterdir() if p.is_file())
+    assert copied == sorted([".minesink-manifest.json", *(p.name for p in EXAMPLE.iterdir() if p.is_file())])
     assert (target / "parcels.csv").read_bytes() == (EXAMPLE / "parcels.csv").read_bytes()
     assert run(["validate", str(target)]) == 0
     assert "34, 293.6 ha" in capsys.readouterr().out
@@ -39,8 +39,13 @@ def test_init_refuses_non_empty_folder_unless_force(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "exists and is not empty" in err and "--force" in err and "Traceback" not in err
     assert snapshot(target) == before
-    assert run(["init", str(target), "--force"]) == 0
-    assert (target / "project.toml").is_file() and (target / "notes.txt").read_text() == "keep"
+    assert run(["init", str(target), "--force"]) == 2  # --force replaces only what minesink wrote
+    assert "holds files minesink did not write (notes.txt)" in capsys.readouterr().err
+    assert snapshot(target) == before
+    (target / "notes.txt").unlink()
+    assert run(["init", str(target)]) == 0
+    assert run(["init", str(target), "--force"]) == 0  # its own files: replaced
+    assert (target / "project.toml").is_file()
 
 
 def test_init_into_existing_empty_folder(tmp_path):

@@ -75,8 +75,9 @@ def test_a_solve_stopped_early_still_writes_its_best_plan(tmp_path, capsys, monk
     root = copy_example(tmp_path)
     out = tmp_path / "out"
     capsys.readouterr()
-    assert run(["plan", str(root), "-o", str(out), "--gap", "0", "--json"]) == 0
+    assert run(["plan", str(root), "-o", str(out), "--gap", "0", "--json"]) == 3  # feasible, not proven
     printed = json.loads(capsys.readouterr().out)
+    assert printed["status_note"].startswith("TIME LIMIT: the solver stopped at a limit (iterationLimit)")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == printed["status"] == "time_limit"
     assert summary["gap"] > 0 and summary["bound"] > summary["objective"]
@@ -84,4 +85,13 @@ def test_a_solve_stopped_early_still_writes_its_best_plan(tmp_path, capsys, monk
     assert len(frame) == 34 and frame["parcel_id"].is_unique and (frame["option_id"] != "").all()
     assert summary["carbon_tco2e"] == pytest.approx(frame["carbon_tco2e"].sum(), rel=1e-6)
     assert summary["cost_cny"] <= 12_000_000
-    assert "status **time_limit**" in (out / "report.md").read_text(encoding="utf-8")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "status **time_limit**" in report
+    first = report.splitlines()[0]
+    assert first.startswith("> **TIME LIMIT:") and f"bound {summary['bound']:,.0f} t CO2e" in first, first
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert '<p class="warn" id="status-note"><strong>TIME LIMIT:' in html
+    # without --json the first line of stdout says it, with the gap and the bound; exit code 3
+    assert run(["plan", str(root), "-o", str(out), "--gap", "0", "--force"]) == 3
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("TIME LIMIT:") and "gap " in line and "bound " in line, line

@@ -123,7 +123,14 @@ def test_zero_area(tmp_path, capsys):
 def test_slope_above_90(tmp_path, capsys):
     root = copy_example(tmp_path)
     set_cell(root, 23, "slope_deg", "95")
-    _fails(capsys, root, "parcels.csv, row 23, column 'slope_deg'", "95 is too large", "0 to 90")
+    _fails(capsys, root, "parcels.csv, row 23, column 'slope_deg'", "95 is too large", "0 to below 90")
+
+
+def test_slope_of_exactly_90_refused_with_advice(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    set_cell(root, 23, "slope_deg", "90")
+    _fails(capsys, root, "parcels.csv, row 23, column 'slope_deg'", "90 is too large",
+           "for a vertical face give its steepest measured angle, e.g. 89")
 
 
 @pytest.mark.parametrize("ph", ["-1", "14.5"])
@@ -151,11 +158,11 @@ def test_header_only(tmp_path, capsys):
     _fails(capsys, root, "parcels.csv", "no data rows")
 
 
-def test_wrong_encoding_gb18030(tmp_path, capsys):
+def test_unreadable_encoding(tmp_path, capsys):
     root = copy_example(tmp_path)
-    text = (root / "parcels.csv").read_text(encoding="utf-8")
-    (root / "parcels.csv").write_bytes(text.encode("gb18030"))  # the descriptions are Chinese
-    _fails(capsys, root, "parcels.csv", "not UTF-8", "CSV UTF-8")
+    text = (root / "parcels.csv").read_text(encoding="utf-8").replace("平台", "plat\u00e9")
+    (root / "parcels.csv").write_bytes(text.encode("latin-1", errors="replace"))  # neither UTF-8 nor GB18030
+    _fails(capsys, root, "parcels.csv", "not readable text", "CSV UTF-8")
 
 
 def test_toml_syntax_error_names_line(tmp_path, capsys):

@@ -28,9 +28,19 @@ def test_bad_files(tmp_path, text, message):
         read_csv(_write(tmp_path, text), required=["a", "b"])
 
 
-def test_wrong_encoding_named(tmp_path):
-    path = _write(tmp_path, "a,b\n1,坡地\n", encoding="gb18030")
-    with pytest.raises(InputError, match="t.csv: not UTF-8"):
+@pytest.mark.parametrize("encoding, label", [
+    ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8 with BOM"), ("gb18030", "GB18030"), ("gbk", "GB18030"),
+    ("utf-16", "UTF-16"), ("utf-16-le", "UTF-16 (no byte-order mark)")])
+def test_encodings_detected(tmp_path, encoding, label):
+    path = _write(tmp_path, "a,b\n1,南排土场坡地\n", encoding=encoding)
+    frame = read_csv(path)
+    assert frame.loc[0, "b"] == "南排土场坡地"
+    assert frame.attrs["encoding"] == label
+
+
+def test_undecodable_named(tmp_path):
+    path = _write(tmp_path, "a,b\n1,caf\u00e9 x\n", encoding="latin-1")
+    with pytest.raises(InputError, match="t.csv: not readable text .byte 9 "):
         read_csv(path)
 
 

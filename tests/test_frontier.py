@@ -188,9 +188,14 @@ def test_cli_user_mistakes_exit_2(tmp_path, capsys):
     out.mkdir()
     (out / "keep.txt").write_text("x", encoding="utf-8")
     assert run(["frontier", str(EXAMPLE), "-o", str(out)]) == 2
-    assert "exists and is not empty; use --force" in capsys.readouterr().err
-    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2", "--force"]) == 0
-    assert sorted(p.name for p in out.iterdir() if p.suffix != ".png") == ["frontier.csv", "frontier.json", "plans"]
+    assert "holds files minesink did not write (keep.txt)" in capsys.readouterr().err
+    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2", "--force"]) == 2  # not ours
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "x"
+    (out / "keep.txt").unlink()
+    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2"]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".png") == [
+        ".minesink-manifest.json", "frontier.csv", "frontier.json", "plans"]
+    assert run(["frontier", str(EXAMPLE), "-o", str(out), "--points", "2", "--force"]) == 0  # its own, plans/ too
 
 
 def test_cli_no_plan_at_any_budget_exits_1(tmp_path, capsys):

@@ -135,8 +135,12 @@ def test_two_parcel_files_are_ambiguous(tmp_path):
 
 @pytest.mark.parametrize("row, column, value, expected", [
     (5, "landform", "dump", "unknown landform 'dump' (expected one of: platform, slope, pit_wall"),
-    (6, "slope_length_m", "0", "0 is too small (expected a slope length in metres greater than 0)"),
-    (6, "aspect_deg", "400", "400 is too large (expected an aspect in degrees from 0 to 360"),
+    (6, "slope_length_m", "0", "0 is too small (expected a slope length in metres greater than 0"),
+    (6, "slope_length_m", "1e308", "1e+308 is too large (expected a slope length in metres greater than 0 "
+     "and at most 10 000)"),
+    (6, "area_ha", "1e308", "1e+308 is too large (expected an area in hectares greater than 0 and at most 100 000)"),
+    (6, "aspect_deg", "inf", "'inf' is not a finite number (expected an aspect in degrees"),
+    (6, "slope_deg", "nan", "'nan' is not a finite number"),
     (7, "soc_g_kg", "-0.5", "-0.5 is too small"),
     (8, "bulk_density_g_cm3", "2.5", "2.5 is too large (expected a bulk density in g/cm3 between 0.5 and 2.5)"),
     (8, "bulk_density_g_cm3", "0.4", "0.4 is too small"),
@@ -146,7 +150,7 @@ def test_two_parcel_files_are_ambiguous(tmp_path):
     (12, "soil_ph", "", "a value is required here"),
     (13, "parcel_id", "", "a parcel_id is required on every row"),
     (14, "slope_deg", "3O", "'3O' is not a number"),
-    (15, "soil_depth_cm", "-1", "-1 is too small"),
+    (15, "soil_depth_cm", "-1", "-1 is too small (expected a substrate depth in cm from 0 (bare rock)"),
 ])
 def test_parcel_cell_errors(tmp_path, row, column, value, expected):
     root = copy_example(tmp_path)

@@ -170,12 +170,19 @@ def test_existing_output_folder_needs_force(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("keep me")
+    with pytest.raises(InputError, match="exists and is not empty: it holds files minesink did not write"):
+        write_outputs(result, out)
+    with pytest.raises(InputError, match=r"\(old.txt\), which --force would not replace"):
+        write_outputs(result, out, force=True)
+    assert (out / "old.txt").read_text() == "keep me"
+    (out / "old.txt").unlink()
+    write_outputs(result, out)
     with pytest.raises(InputError, match="exists and is not empty; use --force"):
         write_outputs(result, out)
-    assert (out / "old.txt").exists()
     write_outputs(result, out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == ["plan.csv", "report.md", "summary.json"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temp folder left
+    assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "plan.csv", "report.md",
+                                                     "summary.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temp folder or lock file left
 
 
 def test_min_cost_summary_meets_the_target(tmp_path):

@@ -61,7 +61,7 @@ def test_cli_synth_writes_a_project_that_loads(tmp_path, capsys):
     out = tmp_path / "bench"
     assert run(["synth", str(out), "--parcels", "300", "--region", "north", "--seed", "5"]) == 0
     assert "300 parcels" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["parcels.csv", "project.toml"]
+    assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "parcels.csv", "project.toml"]
     project = load_project(out)
     assert len(project.parcels) == 300 and project.region == "north"
     assert project.budget_cny > 0
@@ -88,8 +88,12 @@ def test_cli_synth_refuses_non_empty_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "exists and is not empty" in err and "--force" in err and "Traceback" not in err
     assert snapshot(out) == before
-    assert run(["synth", str(out), "--parcels", "10", "--force"]) == 0
-    assert (out / "parcels.csv").is_file()
+    assert run(["synth", str(out), "--parcels", "10", "--force"]) == 2  # not minesink's file
+    assert snapshot(out) == before
+    (out / "keep.txt").unlink()
+    assert run(["synth", str(out), "--parcels", "10"]) == 0
+    assert run(["synth", str(out), "--parcels", "12", "--force"]) == 0
+    assert (out / "parcels.csv").read_text().count("\n") == 13
 
 
 def test_cli_synth_unknown_region_and_bad_size(tmp_path, capsys):

@@ -131,7 +131,7 @@ def test_cli_is_reproducible_byte_for_byte(tmp_path):
         out = tmp_path / name
         assert run(["uncertainty", str(EXAMPLE), "-o", str(out), "--draws", "6", "--seed", str(seed)]) == 0
         outs.append({f.name: f.read_bytes() for f in sorted(out.iterdir())})
-    assert set(outs[0]) == {"uncertainty.json", "draws.csv", "uncertainty.md"}
+    assert set(outs[0]) == {".minesink-manifest.json", "uncertainty.json", "draws.csv", "uncertainty.md"}
     assert outs[0] == outs[1]
     assert outs[0]["draws.csv"] != outs[2]["draws.csv"]
     data = json.loads(outs[0]["uncertainty.json"])

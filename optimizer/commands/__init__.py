@@ -11,4 +11,5 @@ from optimizer.commands import soil  # noqa: F401
 from optimizer.commands import estimate  # noqa: F401
 from optimizer.commands import plan  # noqa: F401
 from optimizer.commands import frontier  # noqa: F401
+from optimizer.commands import schedule  # noqa: F401
 from optimizer.commands import uncertainty  # noqa: F401

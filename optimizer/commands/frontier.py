@@ -10,10 +10,12 @@ from typing import Optional
 import typer
 
 from optimizer.cli import command
+from optimizer.commands.common import allow_outside_option, check_solver_options, load, protected
 from optimizer.commands.plan import dask_client, estimate_and_select, evaluator_of, progress
-from optimizer.csvio import check_outdir
 from optimizer.errors import InputError
 from optimizer.figures import knee
+from optimizer.outputs import check_outdir, output_lock
+from optimizer.planout import not_proven
 from optimizer.settings import CHUNK_SIZE
 
 
@@ -51,30 +53,47 @@ def frontier_cmd(
     gap: float = typer.Option(1e-3, "--gap", help="Relative optimality gap at which each solve stops."),
     threads: int = typer.Option(2, "--threads", help="Solver threads."),
     as_json: bool = typer.Option(False, "--json", help="Print frontier.json to stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs minesink wrote in OUTDIR."),
+    allow_outside: bool = allow_outside_option(),
     chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size",
                                    help="Parcels estimated at a time (bounded memory; 0: all at once)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Estimate on a local Dask cluster of N workers."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Estimate on the Dask scheduler at ADDRESS."),
 ) -> None:
-    """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon."""
+    """Cost versus carbon: the most carbon each budget buys, from the cheapest plan to the most carbon.
+
+    Exit code 3 when a budget's solve stopped at the time limit before its plan was proven within
+    --gap (the first line of output says how many)."""
     from optimizer.frontier import frontier, frontier_settings, write_frontier
     from optimizer.pipeline import plan_settings
-    from optimizer.project import load_project
 
     if points < 2:
         raise InputError(f"--points must be at least 2 (got {points})")
-    check_outdir(out, force)
-    loaded = load_project(project)
-    settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap, threads=threads)
+    if points > 1000:
+        raise InputError(f"--points {points}: expected at most 1000 budgets")
+    check_solver_options(time_limit, gap, threads, horizon)
     if chunk_size < 0:
         raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
-    with dask_client(workers, scheduler) as client:
-        table, cand = estimate_and_select(loaded, frontier_settings(settings), horizon, chunk_size, client)
-        with progress(f"Solving {points} budgets over {table.meta.get('n_option_rows', len(table.rows))} options"):
-            result = frontier(table, settings, points, candidates=cand, evaluator=evaluator_of(client))
-    data = write_frontier(result, out, force=force, budget_cny=settings.budget_cny, table=table)
+    check_outdir(out, force, protected(project))
+    with output_lock(out):
+        loaded = load(project, allow_outside)
+        check_outdir(out, force, protected(project, loaded))
+        settings = plan_settings(loaded, horizon_year=horizon, time_limit_s=time_limit, mip_gap=gap,
+                                 threads=threads)
+        with dask_client(workers, scheduler) as client:
+            table, cand = estimate_and_select(loaded, frontier_settings(settings), horizon, chunk_size, client)
+            with progress(f"Solving {points} budgets over {table.meta.get('n_option_rows', len(table.rows))} "
+                          "options"):
+                result = frontier(table, settings, points, candidates=cand, evaluator=evaluator_of(client))
+        data = write_frontier(result, out, force=force, budget_cny=settings.budget_cny, table=table)
+    stopped = [p for p in data["points"] if not_proven(p, gap)]
+    banner = (f"TIME LIMIT: {len(stopped)} of {len(data['points'])} budgets stopped at the {time_limit:g} s "
+              "time limit before their plan was proven within the requested gap (largest gap "
+              f"{max((p['gap'] or 0) for p in stopped):.3%}); rerun with a longer --time-limit"
+              if stopped else None)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
     else:
-        typer.echo("\n".join(_lines(data, out)))
+        typer.echo("\n".join(([banner] if banner else []) + _lines(data, out)))
+    if stopped:
+        raise typer.Exit(3)

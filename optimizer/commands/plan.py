@@ -12,8 +12,10 @@ import typer
 from rich.console import Console
 
 from optimizer.cli import command
-from optimizer.csvio import check_outdir
+from optimizer.commands.common import allow_outside_option, check_number, check_solver_options, load, protected
 from optimizer.errors import InputError
+from optimizer.outputs import check_outdir, check_outfile, output_lock, write_file
+from optimizer.planout import not_proven
 from optimizer.settings import CHUNK_SIZE
 
 _console = Console(stderr=True)
@@ -82,7 +84,8 @@ def _summary_lines(summary: dict, out: Path) -> list[str]:
     pools = ", ".join(f"{k} {v:,.0f}" + ("" if k in counted or k == "buffer" else " (not counted)")
                       for k, v in summary["carbon_by_pool"].items())
     gap = summary.get("gap")
-    return [
+    banner = [summary["status_note"]] if summary.get("status_note") else []
+    return banner + [
         f"plan {summary['status']}: {summary['n_parcels']} parcels, {summary['n_options']} options considered",
         f"  credited    {summary.get('credited_tco2e', summary['carbon_tco2e']):,.0f} t CO2e by "
         f"{summary['horizon_year']} ({summary['additional_tco2e']:,.0f} above modelled natural recovery; "
@@ -117,7 +120,9 @@ def plan_cmd(
     threads: int = typer.Option(2, "--threads", help="Solver threads."),
     export_model: Optional[Path] = typer.Option(None, "--export-model", help="Also write the model (.mps or .lp)."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs minesink wrote in OUTDIR "
+                               "(and an existing --export-model file)."),
+    allow_outside: bool = allow_outside_option(),
     risk: Optional[str] = typer.Option(None, "--risk", help="cvar (max CVaR of carbon) or chance (cheapest plan "
                                        "meeting --target-tco2e in --confidence of the draws)."),
     alpha: float = typer.Option(0.1, "--alpha", help="CVaR tail share (the worst alpha of draws)."),
@@ -135,15 +140,22 @@ def plan_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", help="Estimate on a local Dask cluster of N workers."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Estimate on the Dask scheduler at ADDRESS."),
 ) -> None:
-    """Choose one restoration option per parcel for the most carbon the budget buys."""
+    """Choose one restoration option per parcel for the most carbon the budget buys.
+
+    Exit code 3: a plan was found and written, but the solver stopped at its time limit before
+    proving it within --gap (the first line of output and of report.md says so)."""
     from optimizer.model import build_from_candidates, export_model as write_model
     from optimizer.pipeline import plan_settings
     from optimizer.planning import plan
-    from optimizer.project import load_project
     from optimizer.htmlreport import html_writer
     from optimizer.report import write_outputs
 
-    check_outdir(out, force)
+    check_number("--budget", budget, lo=0, hi=1e12, lo_open=True, expected="CNY, more than 0 and at most 1e12")
+    check_number("--target-tco2e", target, lo=0, hi=1e10, expected="t CO2e, from 0 to 1e10")
+    check_solver_options(time_limit, gap, threads, horizon)
+    check_number("--alpha", alpha, lo=0, hi=1, lo_open=True, expected="a tail share above 0 and at most 1")
+    check_number("--confidence", confidence, lo=0, hi=1, lo_open=True, expected="a share above 0 and at most 1")
+    check_number("--within", within, lo=0, hi=1, expected="a relative gap from 0 to 1")
     if risk is not None and risk not in ("cvar", "chance"):
         raise InputError(f"--risk must be cvar or chance (got '{risk}')")
     if draws is not None and draws < 2:
@@ -152,40 +164,48 @@ def plan_cmd(
         raise InputError(f"--frontier must be 0 (none) or at least 2 points (got {frontier_points})")
     if export_model is not None and export_model.suffix.lower() not in (".mps", ".lp"):
         raise InputError(f"--export-model {export_model}: the file must end in .mps or .lp")
-    loaded = load_project(project)
-    chance = risk == "chance"
-    settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
-                             target_tco2e=None if chance else target, time_limit_s=time_limit, mip_gap=gap,
-                             threads=threads)
     if chunk_size < 0:
         raise InputError(f"--chunk-size must be >= 0 (got {chunk_size})")
     whole = risk is not None or draws is not None or n_alternatives is not None
     if whole and (workers is not None or scheduler is not None):
         raise InputError("--risk, --draws and --alternatives need the whole option table on this machine: "
                          "leave out --workers/--scheduler")
-    fr = None
-    with dask_client(workers, scheduler) as client:
-        table, cand = estimate_and_select(loaded, settings, horizon, 0 if whole else chunk_size, client)
-        with progress(f"Optimising {table.meta.get('n_option_rows', len(table.rows))} options"):
-            result = plan(table, settings, candidates=cand, evaluator=evaluator_of(client))
-        if frontier_points:
-            from optimizer.frontier import frontier
+    check_outdir(out, force, protected(project))
+    with output_lock(out):
+        loaded = load(project, allow_outside)
+        keep = protected(project, loaded)
+        check_outdir(out, force, keep)
+        if export_model is not None:
+            check_outfile(export_model, force, keep)
+        chance = risk == "chance"
+        settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
+                                 target_tco2e=None if chance else target, time_limit_s=time_limit, mip_gap=gap,
+                                 threads=threads)
+        fr = None
+        with dask_client(workers, scheduler) as client:
+            table, cand = estimate_and_select(loaded, settings, horizon, 0 if whole else chunk_size, client)
+            with progress(f"Optimising {table.meta.get('n_option_rows', len(table.rows))} options"):
+                result = plan(table, settings, candidates=cand, evaluator=evaluator_of(client))
+            if frontier_points:
+                from optimizer.frontier import frontier
 
-            with progress(f"Solving {frontier_points} budgets for the report's frontier"):
-                fr = frontier(table, settings, frontier_points, candidates=cand, evaluator=evaluator_of(client))
-    if whole:
-        from optimizer.uncertainty_plan import extend
+                with progress(f"Solving {frontier_points} budgets for the report's frontier"):
+                    fr = frontier(table, settings, frontier_points, candidates=cand, evaluator=evaluator_of(client))
+        if whole:
+            from optimizer.uncertainty_plan import extend
 
-        with progress("Evaluating parameter draws, risk-aware plan and alternatives"):
-            result = extend(loaded, result, draws=draws, seed=seed, risk=risk, alpha=alpha, confidence=confidence,
-                            target=target, n_alternatives=n_alternatives, within=within)
-    if export_model is not None:  # the whole problem (before the presolve), to solve elsewhere
-        whole_model = (result.model if result.presolve is None or result.selected is None
-                       else build_from_candidates(result.selected, result.settings))
-        write_model(whole_model, export_model)
-    summary = write_outputs(result, out, force=force,
-                            extra=html_writer(loaded, result, fr, then=_gis_writer(loaded.parcels_file)))
+            with progress("Evaluating parameter draws, risk-aware plan and alternatives"):
+                result = extend(loaded, result, draws=draws, seed=seed, risk=risk, alpha=alpha,
+                                confidence=confidence, target=target, n_alternatives=n_alternatives, within=within)
+        if export_model is not None:  # the whole problem (before the presolve), to solve elsewhere
+            whole_model = (result.model if result.presolve is None or result.selected is None
+                           else build_from_candidates(result.selected, result.settings))
+            write_file(export_model, lambda tmp: write_model(whole_model, tmp), force=force, protect=keep)
+        summary = write_outputs(result, out, force=force,
+                                extra=html_writer(loaded, result, fr, then=_gis_writer(loaded.parcels_file)))
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         typer.echo("\n".join(_summary_lines(summary, out)))
+    if not_proven(summary, gap):
+        raise typer.Exit(3)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import functools
+import json
 import shutil
 from pathlib import Path
 
 import typer
 
 from optimizer.cli import command
-from optimizer.csvio import check_outdir, write_atomic
+from optimizer.commands.common import allow_outside_option, load
+from optimizer.csvio import check_outdir, write_folder_atomic
 from optimizer.data import data_dir
-from optimizer.errors import InputError
+from optimizer.errors import DEFAULT_MAX_ERRORS, InputError, InputErrors
 
 
 def examples() -> dict[str, Path]:
@@ -47,17 +48,56 @@ def summary_lines(project) -> list[str]:  # noqa: ANN001 - optimizer.project.Pro
     ]
     if project.constraints:
         lines.append(f"  constraints  {_constraints_text(project.constraints)}")
+    lines.append("  files        " + ", ".join(f"{name} ({how})" for name, how in project.files.items()))
+    extra = [] if project.parcel_extra is None else list(project.parcel_extra.columns)
+    if extra:
+        lines.append(f"  own columns  {', '.join(extra)} (carried into plan.csv, the report and plan.gpkg)")
     lines += [f"  note: {text}" for text in [*project.assumptions, *project.catalogue.notes]]
     return lines
 
 
-@command("validate")
-def validate(project: Path = typer.Argument(..., help="Project folder (project.toml + parcels.csv).")) -> None:
-    """Check every input of a project; exit 0, or 2 with a message naming file, row and column."""
-    from optimizer.project import load_project
+def summary_json(project) -> dict:  # noqa: ANN001 - optimizer.project.Project
+    """``validate --json`` for a valid project."""
+    parcels = project.parcels
+    return {
+        "valid": True, "name": project.name, "region": project.region,
+        "start_year": project.start_year, "horizon_year": project.horizon_year,
+        "n_parcels": int(len(parcels)), "area_ha": project.total_area_ha,
+        "landforms": {str(k): int(v) for k, v in parcels["landform"].value_counts().items()},
+        "locks": {"lock_in": int(parcels["status"].eq("lock_in").sum()),
+                  "lock_out": int(parcels["status"].eq("lock_out").sum()),
+                  "forced": int(parcels["forced_option"].ne("").sum())},
+        "budget_cny": project.budget_cny, "options": project.options, "constraints": project.constraints,
+        "files": project.files,
+        "extra_columns": [] if project.parcel_extra is None else [str(c) for c in project.parcel_extra.columns],
+        "notes": [*project.assumptions, *project.catalogue.notes],
+    }
 
-    loaded = load_project(project)
-    typer.echo("\n".join(summary_lines(loaded)))
+
+@command("validate")
+def validate(
+    project: Path = typer.Argument(..., help="Project folder (project.toml + parcels.csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON: the project summary, "
+                                 "or {\"valid\": false, \"errors\": [{file, row, column, message}], ...}."),
+    max_errors: int = typer.Option(DEFAULT_MAX_ERRORS, "--max-errors", min=1,
+                                   help="List at most this many problems, then count the rest."),
+    allow_outside: bool = allow_outside_option(),
+) -> None:
+    """Check every input of a project; exit 0, or 2 listing every problem (file, row, column)."""
+    try:
+        loaded = load(project, allow_outside, max_errors)
+    except InputError as err:
+        if not as_json:
+            raise
+        found = err.errors if isinstance(err, InputErrors) else [err]
+        total = err.total if isinstance(err, InputErrors) else 1
+        typer.echo(json.dumps({"valid": False, "n_errors": total, "truncated": total > len(found),
+                               "errors": [e.to_dict() for e in found]}, indent=2, ensure_ascii=False))
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps(summary_json(loaded), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(summary_lines(loaded)))
 
 
 @command("init")
@@ -71,10 +111,13 @@ def init(
     if example not in found:
         raise InputError(f"--example '{example}': unknown example (available: {', '.join(found)})")
     check_outdir(folder, force)
-    folder.mkdir(parents=True, exist_ok=True)
-    for source in sorted(found[example].iterdir()):
-        if source.is_file():
-            write_atomic(folder / source.name, functools.partial(shutil.copyfile, source))
+
+    def fill(tmp: Path) -> None:
+        for source in sorted(found[example].iterdir()):
+            if source.is_file():
+                shutil.copyfile(source, tmp / source.name)
+
+    write_folder_atomic(folder, force, fill)
     typer.echo(f"created {folder} from example '{example}'; check it with: minesink validate {folder}")
 
 

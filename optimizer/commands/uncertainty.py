@@ -11,8 +11,9 @@ import typer
 
 from optimizer.cli import command
 from optimizer.commands.plan import progress
-from optimizer.csvio import check_outdir
+from optimizer.commands.common import allow_outside_option, check_horizon, check_number, load, protected
 from optimizer.errors import InputError
+from optimizer.outputs import check_outdir, output_lock
 
 
 @command("uncertainty")
@@ -25,29 +26,21 @@ def uncertainty_cmd(
     target: Optional[float] = typer.Option(None, "--target-tco2e", help="Carbon target [t CO2e]: probability of meeting it."),
     horizon: Optional[int] = typer.Option(None, "--horizon", help="Count carbon up to this year."),
     as_json: bool = typer.Option(False, "--json", help="Print uncertainty.json to stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite a non-empty output folder."),
+    force: bool = typer.Option(False, "--force", help="Replace the outputs minesink wrote in OUTDIR."),
+    allow_outside: bool = allow_outside_option(),
 ) -> None:
     """How sure is the plan? P5/P50/P95 of credited carbon and cost over parameter draws."""
-    from optimizer.pipeline import estimate, plan_settings
-    from optimizer.planning import plan
-    from optimizer.project import load_project
-    from optimizer.uncertainty import load_distributions, plan_ensemble, plan_rows_from_file, write_uncertainty
-
     if draws < 2:
         raise InputError(f"--draws must be at least 2 (got {draws})")
-    check_outdir(out, force)
-    loaded = load_project(project)
-    spec = load_distributions(loaded)
-    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
-        table = estimate(loaded, horizon)
-    if plan_file is not None:
-        rows = plan_rows_from_file(table, plan_file)
-    else:
-        with progress(f"Optimising {len(table.rows)} options"):
-            rows = plan(table, plan_settings(loaded, horizon_year=horizon)).solution.rows
-    with progress(f"Evaluating the plan under {draws} parameter draws"):
-        ens = plan_ensemble(loaded, table, rows, draws, seed, spec, target)
-    data = write_uncertainty(ens, out, force, int(table.horizon_year))
+    if draws > 100_000:
+        raise InputError(f"--draws {draws}: expected at most 100000 draws")
+    check_horizon(horizon)
+    check_number("--target-tco2e", target, lo=0, hi=1e10, expected="t CO2e, from 0 to 1e10")
+    check_outdir(out, force, protected(project))
+    with output_lock(out):
+        loaded = load(project, allow_outside)
+        check_outdir(out, force, protected(project, loaded))
+        data = _run(loaded, out, force, draws, seed, plan_file, target, horizon)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
@@ -58,3 +51,23 @@ def uncertainty_cmd(
     if data["drivers"]:
         typer.echo("  drivers     " + ", ".join(f"{d['parameter']} {d['spearman_rho']:+.2f}" for d in data["drivers"][:3]))
     typer.echo(f"  report      {out / 'uncertainty.md'} (draws {out / 'draws.csv'})")
+
+
+def _run(loaded, out: Path, force: bool, draws: int, seed: int, plan_file: Optional[Path],  # noqa: ANN001
+         target: Optional[float], horizon: Optional[int]) -> dict:
+    """Estimate, plan (or read --plan), evaluate the draws and write the output folder."""
+    from optimizer.pipeline import estimate, plan_settings
+    from optimizer.planning import plan
+    from optimizer.uncertainty import load_distributions, plan_ensemble, plan_rows_from_file, write_uncertainty
+
+    spec = load_distributions(loaded)
+    with progress(f"Estimating options for {len(loaded.parcels)} parcels"):
+        table = estimate(loaded, horizon)
+    if plan_file is not None:
+        rows = plan_rows_from_file(table, plan_file)
+    else:
+        with progress(f"Optimising {len(table.rows)} options"):
+            rows = plan(table, plan_settings(loaded, horizon_year=horizon)).solution.rows
+    with progress(f"Evaluating the plan under {draws} parameter draws"):
+        ens = plan_ensemble(loaded, table, rows, draws, seed, spec, target)
+    return write_uncertainty(ens, out, force, int(table.horizon_year))

@@ -1,0 +1,252 @@
+"""Outputs never destroy what minesink did not write (issue 8, item 1).
+
+Each test shows what a planner sees: the one-line message, the exit code, and the files left.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from projfix import copy_example, snapshot
+
+import optimizer.report
+from optimizer.cli import run
+from optimizer.outputs import MANIFEST, output_lock
+
+PLAN_FILES = [MANIFEST, "plan.csv", "report.html", "report.md", "summary.json"]
+
+
+def _err(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_o_onto_the_project_folder_is_refused_and_every_input_stays(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    (root / "notes.txt").write_text("my field notes", encoding="utf-8")
+    before = snapshot(root)
+    assert run(["plan", str(root), "-o", str(root), "--force"]) == 2
+    err = _err(capsys)
+    assert "the output may not be the project folder" in err and len(err.splitlines()) == 1
+    assert snapshot(root) == before
+
+
+def test_o_onto_a_parent_of_the_project_or_the_current_folder_is_refused(tmp_path, capsys, monkeypatch):
+    root = copy_example(tmp_path)
+    before = snapshot(tmp_path)
+    assert run(["plan", str(root), "-o", str(tmp_path), "--force"]) == 2
+    assert "may not be a parent of the project folder" in _err(capsys)
+    monkeypatch.chdir(tmp_path / "proj")
+    assert run(["plan", ".", "-o", ".", "--force"]) == 2
+    assert "may not be the current folder or one of its parents" in _err(capsys)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    assert run(["plan", str(root), "-o", ".", "--force"]) == 2
+    assert "may not be the current folder" in _err(capsys)
+    assert snapshot(tmp_path) == {**before, "elsewhere": snapshot(tmp_path)["elsewhere"]}
+
+
+def test_force_replaces_only_minesink_files_and_a_users_file_survives(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == PLAN_FILES
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["files"]) == ["plan.csv", "report.html", "report.md", "summary.json"]
+    assert run(["plan", str(root), "-o", str(out), "--force"]) == 0  # only its own files: replaced
+    (out / "my_notes.md").write_text("do not lose me", encoding="utf-8")
+    before = snapshot(out)
+    capsys.readouterr()
+    assert run(["plan", str(root), "-o", str(out), "--force"]) == 2
+    err = _err(capsys)
+    assert "holds files minesink did not write (my_notes.md), which --force would not replace" in err
+    assert snapshot(out) == before and (out / "my_notes.md").read_text(encoding="utf-8") == "do not lose me"
+
+
+def test_a_report_edited_since_is_not_replaced(tmp_path, capsys):
+    out = tmp_path / "plan"
+    root = copy_example(tmp_path)
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    with (out / "report.md").open("a", encoding="utf-8") as handle:
+        handle.write("\nMy comments for the proposal.\n")
+    capsys.readouterr()
+    assert run(["plan", str(root), "-o", str(out), "--force"]) == 2
+    assert "report.md (changed since minesink wrote it)" in _err(capsys)
+    assert "My comments" in (out / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("mask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)])
+def test_modes_follow_the_umask(tmp_path, mask, file_mode, dir_mode):
+    root = copy_example(tmp_path)
+    old = os.umask(mask)
+    try:
+        assert run(["plan", str(root), "-o", str(tmp_path / "plan")]) == 0
+        assert run(["estimate", str(root), "-o", str(tmp_path / "options.csv")]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "plan").stat().st_mode & 0o777 == dir_mode
+    for path in (tmp_path / "plan").iterdir():
+        assert path.stat().st_mode & 0o777 == file_mode, path
+    assert (tmp_path / "options.csv").stat().st_mode & 0o777 == file_mode
+
+
+def test_a_failed_write_keeps_the_old_output_whole(tmp_path, capsys, monkeypatch):
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    before = snapshot(out)
+
+    def full_disk(frame, path):
+        path.write_text("half a plan", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(optimizer.report, "_write_csv", full_disk)
+    capsys.readouterr()
+    assert run(["plan", str(root), "-o", str(out), "--force", "--budget", "5000000"]) == 1
+    err = _err(capsys)
+    assert err.startswith("error: no space left on the device while writing") and len(err.splitlines()) == 1
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan", "proj"]  # no temporary, no lock file
+
+
+def test_the_swap_without_renameat2_also_keeps_one_whole_output(tmp_path, monkeypatch):
+    import optimizer.outputs as outputs
+
+    monkeypatch.setattr(outputs, "exchange", lambda a, b: False)  # e.g. a file system without it
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    assert run(["plan", str(root), "-o", str(out), "--force", "--budget", "5000000"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["budget_cny"] == 5_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan", "proj"]
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_or_restored(tmp_path, capsys, caplog):
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+    # SIGKILL between the two renames of the fallback swap: the old output is aside, none in place
+    os.rename(out, tmp_path / ".plan.minesink-old-999-abcd")
+    (tmp_path / ".plan.minesink-new-999-efgh").mkdir()  # and the unfinished new one
+    (tmp_path / ".plan.minesink-new-999-efgh" / "plan.csv").write_text("partial", encoding="utf-8")
+    capsys.readouterr()
+    assert run(["plan", str(root), "-o", str(out)]) == 2  # the restored output needs --force
+    assert "restored" in caplog.text and "removed .plan.minesink-new-999-efgh" in caplog.text
+    assert sorted(p.name for p in out.iterdir()) == PLAN_FILES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan", "proj"]
+    # a partial file of a killed estimate is removed by the next estimate
+    (tmp_path / ".options.csv.minesink-new-999-x.csv").write_text("part", encoding="utf-8")
+    assert run(["estimate", str(root), "-o", str(tmp_path / "options.csv")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["options.csv", "plan", "proj"]
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_writes(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from optimizer.outputs import output_lock
+            with output_lock({str(out)!r}):
+                print("locked", flush=True)
+                sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        assert run(["plan", str(root), "-o", str(out)]) == 1
+        err = _err(capsys)
+        assert f"another minesink run (process {holder.pid}) is writing" in err and len(err.splitlines()) == 1
+        assert not out.exists()
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert run(["plan", str(root), "-o", str(out)]) == 0
+
+
+def test_the_lock_is_reentrant_in_one_process(tmp_path):
+    with output_lock(tmp_path / "x"), output_lock(tmp_path / "x"):
+        assert (tmp_path / ".x.minesink-lock").exists()
+    assert not (tmp_path / ".x.minesink-lock").exists()
+
+
+def test_a_symlinked_output_folder_is_written_through(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    real = tmp_path / "shared" / "plans"
+    real.mkdir(parents=True)
+    link = tmp_path / "plan"
+    link.symlink_to(real, target_is_directory=True)
+    assert run(["plan", str(root), "-o", str(link)]) == 0
+    assert link.is_symlink() and sorted(p.name for p in real.iterdir()) == PLAN_FILES
+    assert run(["plan", str(root), "-o", str(link), "--force"]) == 0
+    assert link.is_symlink() and (link / "plan.csv").is_file()
+    dangling = tmp_path / "gone"
+    dangling.symlink_to(tmp_path / "nowhere")
+    capsys.readouterr()
+    assert run(["plan", str(root), "-o", str(dangling)]) == 2
+    assert "broken symbolic link" in _err(capsys)
+
+
+def test_sigterm_while_writing_removes_the_temporary_folder(tmp_path):
+    root = copy_example(tmp_path)
+    out = tmp_path / "plan"
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import optimizer.report as report
+        real = report._write_csv
+        def write_then_term(frame, path):
+            real(frame, path)
+            os.kill(os.getpid(), signal.SIGTERM)
+        report._write_csv = write_then_term
+        sys.argv = ["minesink", "plan", {str(root)!r}, "-o", {str(out)!r}]
+        from optimizer.entry import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip() == "stopped by SIGTERM; temporary files were removed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj"]  # no output, no temporary, no lock
+
+
+def test_ctrl_c_during_start_up_prints_no_traceback():
+    script = textwrap.dedent("""
+        import builtins, sys
+        real = builtins.__import__
+        def interrupted(name, *args, **kwargs):
+            if name == "optimizer.cli":
+                raise KeyboardInterrupt
+            return real(name, *args, **kwargs)
+        builtins.__import__ = interrupted
+        sys.argv = ["minesink", "--version"]
+        from optimizer.entry import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == "interrupted\n"
+
+
+def test_estimate_may_not_overwrite_a_project_input(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    before = snapshot(root)
+    assert run(["estimate", str(root), "-o", str(root / "parcels.csv"), "--force"]) == 2
+    assert "this is one of the project's input files" in _err(capsys)
+    assert snapshot(root) == before
+
+
+def test_export_model_needs_force_to_overwrite(tmp_path, capsys):
+    root = copy_example(tmp_path)
+    model = tmp_path / "model.lp"
+    model.write_text("my own model", encoding="utf-8")
+    assert run(["plan", str(root), "-o", str(tmp_path / "plan"), "--export-model", str(model)]) == 2
+    assert f"{model} exists; use --force to overwrite it" in _err(capsys)
+    assert model.read_text(encoding="utf-8") == "my own model" and not (tmp_path / "plan").exists()
+    assert run(["plan", str(root), "-o", str(tmp_path / "plan"), "--export-model", str(model), "--force"]) == 0
+    assert "\nmax \nobj:" in model.read_text(encoding="utf-8")
