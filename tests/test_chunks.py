@@ -32,7 +32,7 @@ def plan_bytes(result) -> bytes:
     return plan_frame(result).to_csv(index=False, float_format="%.4f", lineterminator="\n").encode()
 
 
-@pytest.mark.parametrize("chunk", [5, 37, 240])
+@pytest.mark.parametrize("chunk", [13, 37, 240])
 def test_chunked_candidates_equal_the_whole_selection(synthetic, chunk):
     settings = plan_settings(synthetic, min_area_share={"tree": 0.3}, mip_gap=1e-6)
     whole = estimate(synthetic)
