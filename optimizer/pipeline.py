@@ -79,11 +79,12 @@ def estimate(project: Project, horizon_year: int | None = None, trajectory: bool
 
 
 def _parcel_extra(project: Project) -> pd.DataFrame | None:
-    """The parcel file's own columns indexed by parcel id (for plan.csv, the report, plan.gpkg)."""
+    """The parcel file's own columns of this project's parcels, indexed by parcel id (for plan.csv,
+    the report, plan.gpkg); ``project.parcels`` may be a subset (a chunk) of the file's parcels."""
     extra = getattr(project, "parcel_extra", None)
     if extra is None:
         return None
-    return extra.set_axis(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
+    return extra.reindex(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
 
 
 def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
