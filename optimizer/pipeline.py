@@ -84,7 +84,10 @@ def _parcel_extra(project: Project) -> pd.DataFrame | None:
     extra = getattr(project, "parcel_extra", None)
     if extra is None:
         return None
-    return extra.reindex(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
+    ids = pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id")
+    if extra.index.name != "parcel_id" and len(extra) == len(ids):  # sliced row for row with the parcels
+        return extra.set_axis(ids)
+    return extra.reindex(ids)
 
 
 def _catalogue_assumptions(project: Project, table: OptionTable) -> list[str]:
