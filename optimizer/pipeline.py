@@ -71,11 +71,15 @@ def estimate(project: Project, horizon_year: int | None = None, trajectory: bool
 
 
 def _parcel_extra(project: Project) -> pd.DataFrame | None:
-    """The parcel file's own columns indexed by parcel id (for plan.csv, the report, plan.gpkg)."""
+    """The parcel file's own columns of this project's parcels, indexed by parcel id (for plan.csv,
+    the report, plan.gpkg); ``project.parcels`` may be a subset (a chunk) of the file's parcels."""
     extra = getattr(project, "parcel_extra", None)
     if extra is None:
         return None
-    return extra.set_axis(pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id"))
+    ids = pd.Index(project.parcels["parcel_id"].astype(str), name="parcel_id")
+    if extra.index.name != "parcel_id" and len(extra) == len(ids):  # sliced row for row with the parcels
+        return extra.set_axis(ids)
+    return extra.reindex(ids)
 
 
 def estimate_meta(project: Project, catalogue_lines: list[str], seconds: float) -> dict[str, Any]:

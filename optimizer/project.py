@@ -81,7 +81,7 @@ class Project:
     parcels_file : the parcel file read
     overrides : [parameters] table -> absolute path
     files : input file name -> how it was read (encoding, or "Excel workbook", "GIS file")
-    parcel_extra : the parcel file's unknown columns as text, one row per parcel (None when
+    parcel_extra : the parcel file's unknown columns as text, indexed by parcel_id (None when
         there are none); carried into plan.csv, the report and plan.gpkg
     accounting : the accounting policy (data/accounting.csv defaults, [accounting] overrides)
     schedule : the [schedule] table (optimizer.schedule_spec), None when absent
@@ -468,6 +468,8 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
     problems.raise_if_any()
     assert parcels is not None and head is not None and catalogue is not None and region_row is not None
     extra = parcels.attrs.get("extra")
+    if extra is not None:  # keyed by parcel id, so a subset of the parcels (a chunk) finds its rows
+        extra = extra.set_axis(pd.Index(parcels["parcel_id"].astype(str), name="parcel_id"))
     parcels.attrs.clear()
     project = Project(root=root.resolve(), budget_cny=budget, constraints=constraints,
                       options=options, parcels=parcels, catalogue=catalogue,

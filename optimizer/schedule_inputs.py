@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 CHUNK_PARCELS = 1500
 
 
+def _joined_frames(metas: list[dict]) -> dict[str, pd.DataFrame]:
+    """Per-parcel tables in ``meta`` (e.g. ``parcel_extra``), joined over the chunks."""
+    return {key: pd.concat([m[key] for m in metas]) for key, value in metas[0].items()
+            if isinstance(value, pd.DataFrame) and all(isinstance(m.get(key), pd.DataFrame) for m in metas)}
+
+
 def _join(tables: list[OptionTable]) -> OptionTable:
     """One option table from tables of consecutive parcel chunks."""
     first = tables[0]
@@ -51,7 +57,7 @@ def _join(tables: list[OptionTable]) -> OptionTable:
         net_trajectory=np.concatenate([t.net_trajectory for t in tables]),
         pool_trajectory=pools,
         soil_loss_trajectory=np.concatenate([t.soil_loss_trajectory for t in tables]),
-        meta={**first.meta, "assumptions": assumptions},
+        meta={**first.meta, "assumptions": assumptions, **_joined_frames([t.meta for t in tables])},
     )
 
 
@@ -64,9 +70,10 @@ def estimate_trajectories(project: Any, chunk: int = CHUNK_PARCELS,
     for lo in range(0, n, chunk):
         if progress is not None and n > chunk:
             progress(f"Estimating options for parcels {lo + 1}-{min(lo + chunk, n)} of {n}")
-        extra = getattr(project, "parcel_extra", None)
-        part = replace(project, parcels=project.parcels.iloc[lo:lo + chunk].reset_index(drop=True),
-                       **({} if extra is None else {"parcel_extra": extra.iloc[lo:lo + chunk].reset_index(drop=True)}))
+        part = replace(project, parcels=project.parcels.iloc[lo:lo + chunk].reset_index(drop=True))
+        extra = getattr(project, "parcel_extra", None)  # the parcel file's own columns, row for row
+        if extra is not None:
+            part = replace(part, parcel_extra=extra.iloc[lo:lo + chunk].reset_index(drop=True))
         tables.append(estimate(part, trajectory=True))
     table = _join(tables)
     elapsed = time.perf_counter() - started

@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from optimizer.csvio import write_folder_atomic
 from optimizer.gantt import gantt_svg
+from optimizer.planout import excel_safe, status_banner, with_parcel_extra
 from optimizer.scheduling import ScheduleResult, Solved, total_money
 from optimizer.shift import DEFER, origins
 
@@ -208,7 +209,9 @@ def report_markdown(result: ScheduleResult, frame: pd.DataFrame, periods: pd.Dat
     money = ("carry-over: unspent money of a period may be spent later" if spec.carry_over
              else "no carry-over: money not spent in its period is lost to the plan")
     waiting = frame[frame["period"] == "not yet"]
+    banner = [summary["status_note"], ""] if summary.get("status_note") else []
     lines = [
+        *banner,
         f"# Phased restoration plan: {name}", "",
         f"{spec.n_periods} period(s) from {spec.starts[0]} ({', '.join(spec.labels())}); carbon counted to **{h}**. "
         f"Solver {sol.solver}: status **{sol.status}**, objective {summary['objective_name']} = "
@@ -248,18 +251,22 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_schedule(result: ScheduleResult, outdir: str | Path, *, maintenance_years: int,
-                   force: bool = False) -> dict[str, Any]:
-    """Write schedule.csv, periods.csv, summary.json, report.md and gantt.svg atomically."""
+                   force: bool = False, protect: Iterable[Path] = ()) -> dict[str, Any]:
+    """Write schedule.csv, periods.csv, summary.json, report.md and gantt.svg atomically (with
+    the output folder's manifest; ``protect``: paths the output may not replace)."""
     t0 = time.perf_counter()
 
     def fill(tmp: Path) -> dict[str, Any]:
         frame = schedule_frame(result)
         periods = periods_frame(result)
-        _write_csv(frame, tmp / "schedule.csv")
-        _write_csv(periods, tmp / "periods.csv")
+        # the parcel file's own columns (names, codes) beside each parcel; Excel-safe text
+        _write_csv(excel_safe(with_parcel_extra(frame, result.table.meta.get("parcel_extra"))), tmp / "schedule.csv")
+        _write_csv(excel_safe(periods), tmp / "periods.csv")
         (tmp / "gantt.svg").write_text(gantt_svg(frame, periods, int(result.table.start_year), maintenance_years,
                                                  result.horizon_year), encoding="utf-8")
         summary = summary_dict(result, frame, periods)
+        summary["status_note"] = status_banner(summary, result.settings.mip_gap, result.settings.time_limit_s,
+                                               result.plan.solution.termination)
         (tmp / "report.md").write_text(report_markdown(result, frame, periods, summary, maintenance_years),
                                        encoding="utf-8")
         result.timings["write"] = time.perf_counter() - t0
@@ -267,4 +274,4 @@ def write_schedule(result: ScheduleResult, outdir: str | Path, *, maintenance_ye
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         return summary
 
-    return write_folder_atomic(outdir, force, fill)
+    return write_folder_atomic(outdir, force, fill, protect)

@@ -175,3 +175,30 @@ def test_json_prints_the_summary(tmp_path, capsys) -> None:
     assert summary["cost_cny"] <= 12e6 and summary["status"] in ("optimal", "time_limit")
     spent = [p["spent_cny"] for p in summary["periods"]]
     assert spent[0] <= 7e6 * (1 + 1e-6) and spent[1] <= 5e6 * (1 + 1e-6)
+
+
+def test_an_unproven_schedule_exits_3_and_says_so_first(tmp_path, capsys, monkeypatch) -> None:
+    """A node limit of 1 at gap 0 stops HiGHS with a plan it has not proven (as a time limit
+    would, independent of the machine's speed): exit 3, the TIME LIMIT line first."""
+    import optimizer.pipeline
+
+    original = optimizer.pipeline.plan_settings
+
+    def one_node(project, **overrides):
+        return original(project, **overrides).with_(solver_options={"presolve": "off", "mip_max_nodes": 1})
+
+    monkeypatch.setattr(optimizer.pipeline, "plan_settings", one_node)
+    root = copy_example(tmp_path)
+    _add(root, TRANCHES)
+    out = tmp_path / "out"
+    assert run(["schedule", str(root), "-o", str(out), "--gap", "0", "--no-compare", "--no-delays"]) == 3
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("TIME LIMIT: ")
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("TIME LIMIT: ")
+
+
+def test_parcels_own_columns_reach_schedule_csv(tranches) -> None:
+    _root, out, table = tranches
+    sched = _read(out / "schedule.csv")
+    assert "description" in sched.columns  # the example's free-text column (Chinese unit names)
+    assert sched.set_index("parcel_id").loc[table.loc[0, "parcel_id"], "description"] == table.loc[0, "description"]

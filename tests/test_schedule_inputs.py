@@ -22,6 +22,8 @@ def test_chunked_estimate_equals_one_estimate() -> None:
     assert np.array_equal(chunked.soil_loss_trajectory, whole.soil_loss_trajectory)
     assert np.array_equal(chunked.net_trajectory, whole.net_trajectory)
     assert set(chunked.meta["assumptions"]) == set(whole.meta["assumptions"])
+    if whole.meta.get("parcel_extra") is not None:  # the parcel file's own columns (description)
+        pd.testing.assert_frame_equal(chunked.meta["parcel_extra"], whole.meta["parcel_extra"])
 
 
 def test_soil_loss_trajectory_ends_at_the_mean_annual_loss() -> None:
