@@ -38,9 +38,9 @@ def emit(result: dict[str, Any], as_json: bool) -> None:
 
 def synth_and_estimate(folder: Path, parcels: int, region: str, seed: int, timings: dict[str, float]) -> tuple:
     """Write a synthetic project into ``folder``, load it and build its option table (timed)."""
-    from optimizer.pipeline import estimate
-    from optimizer.project import load_project
-    from optimizer.synth import write_synth_project
+    from optimizer.planning.pipeline import estimate
+    from optimizer.inputs.project import load_project
+    from optimizer.inputs.synth import write_synth_project
 
     with stage(timings, "synth"):
         write_synth_project(folder, parcels, region=region, seed=seed)

@@ -13,10 +13,10 @@ import dataclasses
 import json
 from pathlib import Path
 
-from optimizer.data import data_dir
-from optimizer.pipeline import estimate, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
+from optimizer.inputs.data import data_dir
+from optimizer.planning.pipeline import estimate, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
 
 STEPS = (
     ("conservative defaults", {}),

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, peak_rss_mb, synth_and_estimate  # noqa: E402
 
-from optimizer.frontier import frontier  # noqa: E402
-from optimizer.pipeline import plan_settings  # noqa: E402
-from optimizer.planning import plan  # noqa: E402
+from optimizer.planning.frontier import frontier  # noqa: E402
+from optimizer.planning.pipeline import plan_settings  # noqa: E402
+from optimizer.planning.plan import plan  # noqa: E402
 
 
 def run(args: argparse.Namespace) -> dict:

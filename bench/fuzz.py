@@ -1,5 +1,5 @@
 """Fuzz harness: generated projects near every input boundary, run through ``validate``,
-``estimate`` and ``plan`` in-process (``optimizer.cli.run``), with Hypothesis.
+``estimate`` and ``plan`` in-process (``optimizer.cli.app.run``), with Hypothesis.
 
 Each example is a project folder: 1-5 parcels whose cells sit on or near the limits (slope 0 and
 89.9, aspect -9999/-1/-12/360/725/'flat', substrate 0 cm, pH 0 and 14, areas from 0.01 ha to the
@@ -210,7 +210,7 @@ def write_project(spec: dict[str, Any], root: Path) -> None:
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
     """``minesink ARGS`` in-process: exit code, stdout, stderr."""
-    from optimizer.cli import run
+    from optimizer.cli.app import run
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -309,7 +309,7 @@ _LOADED: dict[str, Any] = {}
 def _capture_loaded_projects() -> None:
     """Keep the Project the last command loaded (the checks use validate's, instead of loading the
     project once more)."""
-    import optimizer.project as project
+    import optimizer.inputs.project as project
 
     if getattr(project.load_project, "_fuzz_capture", False):
         return

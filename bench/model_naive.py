@@ -1,6 +1,6 @@
 """The naive formulation, for comparison only: one binary per feasible parcel x option (every row
 the locks and the erosion tolerance allow, no dominance pruning, no presolve), built term by term
-in Python loops over the DataFrame rows (what optimizer.model avoids), with the same coupling rows
+in Python loops over the DataFrame rows (what optimizer.planning.model avoids), with the same coupling rows
 as the plan model. Solved by the same HiGHS, same gap, under a time limit."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from estimators.table import LAYERS, OptionTable
-from optimizer.candidates import carbon_column, filter_rows
-from optimizer.settings import PlanSettings
+from optimizer.planning.candidates import carbon_column, filter_rows
+from optimizer.inputs.settings import PlanSettings
 
 
 def build_model_naive(table: OptionTable, settings: PlanSettings) -> pyo.ConcreteModel:

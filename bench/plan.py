@@ -6,7 +6,7 @@
 
 Stages [s] of the pipeline, as ``minesink plan`` runs it: synth (write the project), load (read +
 validate), estimate (the option table; with more parcels than --chunk-size, or on Dask, estimated
-in slices that keep only their candidates: optimizer.chunks, selection included), select (locks,
+in slices that keep only their candidates: optimizer.planning.chunks, selection included), select (locks,
 erosion filter, dominance pruning; near zero on the chunked path, done per slice), presolve
 (Lagrangian bound, repair, fixing), build (Pyomo model on the survivors), solve (HiGHS), write
 (plan.csv, summary.json, report.md); end_to_end = load .. write.
@@ -37,16 +37,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, peak_rss_mb, stage  # noqa: E402
 from model_naive import build_model_naive, solve_naive  # noqa: E402
 
-from optimizer.chunks import close_client, estimate_candidates, make_client  # noqa: E402
-from optimizer.distributed import dask_evaluator  # noqa: E402
+from optimizer.planning.chunks import close_client, estimate_candidates, make_client  # noqa: E402
+from optimizer.planning.distributed import dask_evaluator  # noqa: E402
 from optimizer.errors import RunError  # noqa: E402
-from optimizer.model import model_size  # noqa: E402
-from optimizer.pipeline import estimate, plan_settings  # noqa: E402
-from optimizer.planning import plan  # noqa: E402
-from optimizer.project import load_project  # noqa: E402
-from optimizer.report import write_outputs  # noqa: E402
-from optimizer.settings import CHUNK_SIZE  # noqa: E402
-from optimizer.synth import write_synth_project  # noqa: E402
+from optimizer.planning.model import model_size  # noqa: E402
+from optimizer.planning.pipeline import estimate, plan_settings  # noqa: E402
+from optimizer.planning.plan import plan  # noqa: E402
+from optimizer.inputs.project import load_project  # noqa: E402
+from optimizer.outputs.report import write_outputs  # noqa: E402
+from optimizer.inputs.settings import CHUNK_SIZE  # noqa: E402
+from optimizer.inputs.synth import write_synth_project  # noqa: E402
 
 
 def _solution(result) -> dict:

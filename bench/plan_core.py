@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from model_naive import build_model_naive  # noqa: E402
 
-from optimizer.model import model_size  # noqa: E402
-from optimizer.planning import plan  # noqa: E402
-from optimizer.report import write_outputs  # noqa: E402
-from optimizer.settings import PlanSettings  # noqa: E402
+from optimizer.planning.model import model_size  # noqa: E402
+from optimizer.planning.plan import plan  # noqa: E402
+from optimizer.outputs.report import write_outputs  # noqa: E402
+from optimizer.inputs.settings import PlanSettings  # noqa: E402
 from optables import make_option_table  # noqa: E402
 
 

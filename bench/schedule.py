@@ -22,15 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, peak_rss_mb, stage  # noqa: E402
 
-from optimizer.pipeline import plan_settings  # noqa: E402
-from optimizer.project import load_project  # noqa: E402
-from optimizer.schedule import build_schedule_model, model_size, objective_coefs, prune_columns, schedule_rows  # noqa: E402
-from optimizer.schedule_spec import ScheduleSpec  # noqa: E402
-from optimizer.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
-from optimizer.shift import build_columns  # noqa: E402
+from optimizer.planning.pipeline import plan_settings  # noqa: E402
+from optimizer.inputs.project import load_project  # noqa: E402
+from optimizer.planning.schedule import build_schedule_model, model_size, objective_coefs, prune_columns, schedule_rows  # noqa: E402
+from optimizer.inputs.schedule_spec import ScheduleSpec  # noqa: E402
+from optimizer.inputs.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
+from optimizer.planning.shift import build_columns  # noqa: E402
 from optimizer.errors import RunError  # noqa: E402
-from optimizer.solve import solve  # noqa: E402
-from optimizer.synth import write_synth_project  # noqa: E402
+from optimizer.planning.solve import solve  # noqa: E402
+from optimizer.inputs.synth import write_synth_project  # noqa: E402
 
 
 def run(parcels: int, periods: int, region: str, seed: int, gap: float, time_limit: float, carry_over: bool) -> dict:

@@ -3,7 +3,7 @@
     python bench/uncertainty.py --draws 200 --parcels 10000 --json
 
 For each project: load, estimate, plan (expected value), then the plan's rows evaluated under
-N Latin hypercube parameter draws (optimizer.uncertainty.plan_ensemble); timings [s], seconds per
+N Latin hypercube parameter draws (optimizer.planning.uncertainty.plan_ensemble); timings [s], seconds per
 draw, peak memory [MB] (of the whole process, so the second project's figure includes the
 first's), P5/P50/P95 of credited carbon and the parameters that drive the spread.
 """
@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, peak_rss_mb, stage, synth_and_estimate  # noqa: E402
 
-from optimizer.data import data_dir  # noqa: E402
-from optimizer.pipeline import estimate, plan_settings  # noqa: E402
-from optimizer.planning import plan  # noqa: E402
-from optimizer.project import load_project  # noqa: E402
-from optimizer.uncertainty import plan_ensemble, summary  # noqa: E402
+from optimizer.inputs.data import data_dir  # noqa: E402
+from optimizer.planning.pipeline import estimate, plan_settings  # noqa: E402
+from optimizer.planning.plan import plan  # noqa: E402
+from optimizer.inputs.project import load_project  # noqa: E402
+from optimizer.planning.uncertainty import plan_ensemble, summary  # noqa: E402
 
 
 def _ensemble(project, table, draws: int, seed: int, t: dict[str, float]) -> dict:

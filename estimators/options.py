@@ -94,7 +94,7 @@ class EstimateSettings:
     trajectory : bool
         Also keep every pool and the cumulative soil loss for every year
         (``OptionTable.pool_trajectory``, ``soil_loss_trajectory``); plans need only the horizon
-        and the report year, phased plans (optimizer.schedule) every year.
+        and the report year, phased plans (optimizer.planning.schedule) every year.
     rothc_rate_multiplier : float [-]
         Scales every RothC decomposition rate constant together (1 = the published constants;
         parameter ensembles draw it, estimators.ensemble).
@@ -164,7 +164,7 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
         Validated parcels (DESIGN.md section 4 columns; defaults already filled).
     catalogue : object
         With DataFrame attributes species, regions, climate, regrading, amendments, mixes, costs
-        and optionally buffer (optimizer.catalogue.Catalogue or anything shaped like it).
+        and optionally buffer (optimizer.inputs.catalogue.Catalogue or anything shaped like it).
     region_key : str
         Key of regions.csv.
     settings : EstimateSettings

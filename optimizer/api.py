@@ -20,16 +20,16 @@ from typing import Any
 import pandas as pd
 
 from estimators.table import OptionTable
-from optimizer.frontier import FrontierResult
-from optimizer.planning import PlanResult
-from optimizer.project import Project
+from optimizer.planning.frontier import FrontierResult
+from optimizer.planning.plan import PlanResult
+from optimizer.inputs.project import Project
 
 __all__ = ["PlanReport", "estimate", "frontier", "load_project", "plan"]
 
 
 def load_project(path: str | Path) -> Project:
     """Load and validate a project folder (project.toml and parcels) - ``minesink validate``."""
-    from optimizer.project import load_project as _load
+    from optimizer.inputs.project import load_project as _load
 
     return _load(Path(path))
 
@@ -40,7 +40,7 @@ def _project(project: Project | str | Path) -> Project:
 
 def option_table(project: Project | str | Path, horizon_year: int | None = None) -> OptionTable:
     """The option table object the optimiser reads (``estimate`` gives its rows as a DataFrame)."""
-    from optimizer.pipeline import estimate as _estimate
+    from optimizer.planning.pipeline import estimate as _estimate
 
     return _estimate(_project(project), horizon_year)
 
@@ -59,7 +59,7 @@ class PlanReport:
     plan : DataFrame, plan.csv (one row per parcel)
     why : DataFrame, per parcel the runner-up and the constraint that bound the choice
     frontier : DataFrame or None, frontier.csv when the plan was asked for a frontier
-    result : the underlying ``optimizer.planning.PlanResult``
+    result : the underlying ``optimizer.planning.plan.PlanResult``
     """
 
     project: Project
@@ -72,7 +72,7 @@ class PlanReport:
 
     def to_html(self) -> str:
         """report.html as text (self-contained)."""
-        from optimizer.htmlreport import html_report
+        from optimizer.outputs.htmlreport import html_report
 
         return html_report(self.result, self.plan, self.summary, self.project, self._frontier_result)
 
@@ -82,9 +82,9 @@ class PlanReport:
     def write(self, outdir: str | Path, force: bool = False) -> dict[str, Any]:
         """Write plan.csv, summary.json, report.md and report.html (+ plan.gpkg for polygon
         parcels) into ``outdir``, as ``minesink plan -o`` does."""
-        from optimizer.commands.plan import _gis_writer
-        from optimizer.htmlreport import html_writer
-        from optimizer.report import write_outputs
+        from optimizer.cli.commands.plan import _gis_writer
+        from optimizer.outputs.htmlreport import html_writer
+        from optimizer.outputs.report import write_outputs
 
         return write_outputs(self.result, outdir, force=force,
                              extra=html_writer(self.project, self.result, self._frontier_result,
@@ -95,12 +95,12 @@ def plan(project: Project | str | Path, *, budget_cny: float | None = None, hori
          objective: str = "max-carbon", target_tco2e: float | None = None, time_limit_s: float = 60.0,
          gap: float = 1e-3, threads: int = 2, frontier_points: int = 0) -> PlanReport:
     """The optimal plan (``minesink plan``); ``frontier_points`` >= 2 also sweeps the budget."""
-    from optimizer.frontier import frontier as _frontier
-    from optimizer.frontier import frontier_frame
-    from optimizer.pipeline import plan_settings
-    from optimizer.planning import plan as _plan
-    from optimizer.report import plan_frame, summary_dict
-    from optimizer.why import why_frame
+    from optimizer.planning.frontier import frontier as _frontier
+    from optimizer.planning.frontier import frontier_frame
+    from optimizer.planning.pipeline import plan_settings
+    from optimizer.planning.plan import plan as _plan
+    from optimizer.outputs.report import plan_frame, summary_dict
+    from optimizer.planning.why import why_frame
 
     loaded = _project(project)
     settings = plan_settings(loaded, budget_cny=budget_cny, horizon_year=horizon_year, objective=objective,
@@ -116,9 +116,9 @@ def plan(project: Project | str | Path, *, budget_cny: float | None = None, hori
 def frontier(project: Project | str | Path, points: int = 12, *, horizon_year: int | None = None,
              time_limit_s: float = 60.0, gap: float = 1e-3, threads: int = 2) -> pd.DataFrame:
     """Cost versus carbon (``minesink frontier``): one row per budget, frontier.csv's columns."""
-    from optimizer.frontier import frontier as _frontier
-    from optimizer.frontier import frontier_frame
-    from optimizer.pipeline import plan_settings
+    from optimizer.planning.frontier import frontier as _frontier
+    from optimizer.planning.frontier import frontier_frame
+    from optimizer.planning.pipeline import plan_settings
 
     loaded = _project(project)
     settings = plan_settings(loaded, horizon_year=horizon_year, time_limit_s=time_limit_s, mip_gap=gap,

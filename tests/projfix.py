@@ -7,7 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
-from optimizer.data import data_dir
+from optimizer.inputs.data import data_dir
 
 EXAMPLE = data_dir() / "examples" / "pingshuo"
 

@@ -2,7 +2,7 @@
 
 ``traj_table`` adds every pool year by year, the cumulative soil loss and the buffer share to a
 ``tests.optables`` table, consistent with its horizon columns. ``reference_columns`` computes,
-with plain Python loops straight from the rule in optimizer/shift.py's docstring, every
+with plain Python loops straight from the rule in optimizer/planning/shift.py's docstring, every
 (parcel, option, start) choice's carbon, money and sediment: the tests compare the vectorised
 columns and the model's optimum against it (exhaustive enumeration).
 """

@@ -15,12 +15,12 @@ import pytest
 
 from estimators.accounting import AccountingPolicy, biochar_fperm, n2o_organic_tco2e
 from estimators.options import EstimateSettings, build_option_table
-from optimizer.catalogue import load_catalogue
-from optimizer.cli import run
-from optimizer.pipeline import estimate, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
-from optimizer.synth import write_synth_project
+from optimizer.inputs.catalogue import load_catalogue
+from optimizer.cli.app import run
+from optimizer.planning.pipeline import estimate, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
+from optimizer.inputs.synth import write_synth_project
 from projfix import EXAMPLE
 
 CO2_PER_C = 44.0 / 12.0

@@ -9,7 +9,7 @@ import pytest
 from projfix import copy_example
 
 from optimizer import api
-from optimizer.cli import run
+from optimizer.cli.app import run
 from optimizer.errors import InputError
 
 

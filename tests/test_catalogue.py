@@ -1,11 +1,11 @@
-"""optimizer.catalogue: typed loading, project overrides, growth calibration, option ids."""
+"""optimizer.inputs.catalogue: typed loading, project overrides, growth calibration, option ids."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from estimators.growth import richards
-from optimizer.catalogue import load_catalogue, option_id, parse_option_id
+from optimizer.inputs.catalogue import load_catalogue, option_id, parse_option_id
 from optimizer.errors import InputError
 
 

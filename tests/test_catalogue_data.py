@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from estimators.erosion import k_factor_epic, rainfall_erosivity_monthly
-from optimizer.catalogue import load_catalogue
-from optimizer.catalogue_specs import REQUIRED_COSTS
-from optimizer.data import data_dir
+from optimizer.inputs.catalogue import load_catalogue
+from optimizer.inputs.catalogue_specs import REQUIRED_COSTS
+from optimizer.inputs.data import data_dir
 
 REGIONS = ("north", "south", "northeast", "northwest", "southwest")
 

@@ -1,4 +1,4 @@
-"""Chunked estimate and selection (optimizer.chunks) give the single-process plan byte for byte,
+"""Chunked estimate and selection (optimizer.planning.chunks) give the single-process plan byte for byte,
 on one process and on a Dask LocalCluster; error locations stay the project's."""
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ import json
 import numpy as np
 import pytest
 
-from optimizer.candidates import candidate_arrays, select
-from optimizer.chunks import estimate_candidates
-from optimizer.cli import run
+from optimizer.planning.candidates import candidate_arrays, select
+from optimizer.planning.chunks import estimate_candidates
+from optimizer.cli.app import run
 from optimizer.errors import InputError
-from optimizer.frontier import frontier, frontier_frame, frontier_settings
-from optimizer.pipeline import estimate, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
-from optimizer.report import plan_frame
-from optimizer.synth import write_synth_project
+from optimizer.planning.frontier import frontier, frontier_frame, frontier_settings
+from optimizer.planning.pipeline import estimate, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
+from optimizer.outputs.report import plan_frame
+from optimizer.inputs.synth import write_synth_project
 from projfix import EXAMPLE, copy_example, rows, set_cell
 
 
@@ -107,7 +107,7 @@ def test_chunk_errors_name_the_project_row(tmp_path, capsys):
 def estimate_slice_table(project, lo, hi):
     from estimators.options import build_option_table
 
-    from optimizer.pipeline import estimate_settings
+    from optimizer.planning.pipeline import estimate_settings
 
     parcels = project.parcels.iloc[lo:hi].reset_index(drop=True)
     return build_option_table(parcels, project.catalogue, project.region, estimate_settings(project))

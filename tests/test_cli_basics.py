@@ -1,7 +1,7 @@
 """The command line's frame: version, usage errors, no tracebacks."""
 
 from optimizer import __version__
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 
 def test_version_prints_and_exits_0(capsys):
@@ -17,6 +17,6 @@ def test_unknown_command_is_usage_error_exit_2(capsys):
 
 
 def test_data_dir_found():
-    from optimizer.data import data_dir
+    from optimizer.inputs.data import data_dir
 
     assert (data_dir() / "SOURCES.md").is_file()

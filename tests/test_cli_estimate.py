@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from estimators.table import OPTION_COLUMNS
-from optimizer.cli import run
-from optimizer.data import data_dir
+from optimizer.cli.app import run
+from optimizer.inputs.data import data_dir
 
 EXAMPLE = str(data_dir() / "examples" / "pingshuo")
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 # R's Orange data, trees 3 and 1 (vegetation.md section 2 gives tree 3's nls fit)
 ORANGE = """tree,age,circ

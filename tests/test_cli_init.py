@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from projfix import EXAMPLE, snapshot
 
-from optimizer.cli import run
-from optimizer.commands.project import examples
+from optimizer.cli.app import run
+from optimizer.cli.commands.project import examples
 
 
 def test_init_copies_pingshuo_by_default_and_it_validates(tmp_path, capsys):

@@ -10,8 +10,8 @@ import re
 import pandas as pd
 import pytest
 
-import optimizer.pipeline
-from optimizer.cli import run
+import optimizer.planning.pipeline
+from optimizer.cli.app import run
 from projfix import copy_example, edit_toml
 
 MIN_SHARES = "min_area_share = { tree = 0.15, shrub = 0.05 }"
@@ -66,12 +66,12 @@ def test_a_solve_stopped_early_still_writes_its_best_plan(tmp_path, capsys, monk
     # limit on a 2-core machine, so a time limit cannot stop HiGHS reliably. A node limit of 1
     # at gap 0 stops it deterministically on this example through the same status path
     # (HiGHS reports a limit with an incumbent -> status time_limit).
-    original = optimizer.pipeline.plan_settings
+    original = optimizer.planning.pipeline.plan_settings
 
     def one_node(project, **overrides):
         return original(project, **overrides).with_(solver_options={"presolve": "off", "mip_max_nodes": 1})
 
-    monkeypatch.setattr(optimizer.pipeline, "plan_settings", one_node)
+    monkeypatch.setattr(optimizer.planning.pipeline, "plan_settings", one_node)
     root = copy_example(tmp_path)
     out = tmp_path / "out"
     capsys.readouterr()

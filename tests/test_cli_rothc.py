@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 DATA = Path(__file__).parent / "data" / "rothc"
 LINES = (DATA / "RothC_input.dat").read_text().splitlines()

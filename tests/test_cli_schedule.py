@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 from projfix import copy_example, edit_toml, set_cell, snapshot
 
 TRANCHES = "\n[schedule]\nperiods = 5\nbudget_cny = 2_400_000\n"
@@ -43,7 +43,7 @@ def tranches(tmp_path_factory):
 
 def test_schedule_writes_its_outputs(tranches) -> None:
     _root, out, _ = tranches
-    # plus the manifest of the files minesink wrote (optimizer.outputs)
+    # plus the manifest of the files minesink wrote (optimizer.outputs.files)
     assert sorted(p.name for p in out.iterdir()) == [".minesink-manifest.json", "gantt.svg", "periods.csv",
                                                       "report.md", "schedule.csv", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
@@ -180,14 +180,14 @@ def test_json_prints_the_summary(tmp_path, capsys) -> None:
 def test_an_unproven_schedule_exits_3_and_says_so_first(tmp_path, capsys, monkeypatch) -> None:
     """A node limit of 1 at gap 0 stops HiGHS with a plan it has not proven (as a time limit
     would, independent of the machine's speed): exit 3, the TIME LIMIT line first."""
-    import optimizer.pipeline
+    import optimizer.planning.pipeline
 
-    original = optimizer.pipeline.plan_settings
+    original = optimizer.planning.pipeline.plan_settings
 
     def one_node(project, **overrides):
         return original(project, **overrides).with_(solver_options={"presolve": "off", "mip_max_nodes": 1})
 
-    monkeypatch.setattr(optimizer.pipeline, "plan_settings", one_node)
+    monkeypatch.setattr(optimizer.planning.pipeline, "plan_settings", one_node)
     root = copy_example(tmp_path)
     _add(root, TRANCHES)
     out = tmp_path / "out"

@@ -10,19 +10,19 @@ import textwrap
 
 from projfix import copy_example
 
-import optimizer.pipeline
-from optimizer.cli import run
+import optimizer.planning.pipeline
+from optimizer.cli.app import run
 
 
 def _one_node(monkeypatch):
     """A node limit of 1 at gap 0 stops HiGHS deterministically with an incumbent (as a time limit
     would, but independent of the machine's speed)."""
-    original = optimizer.pipeline.plan_settings
+    original = optimizer.planning.pipeline.plan_settings
 
     def one_node(project, **overrides):
         return original(project, **overrides).with_(solver_options={"presolve": "off", "mip_max_nodes": 1})
 
-    monkeypatch.setattr(optimizer.pipeline, "plan_settings", one_node)
+    monkeypatch.setattr(optimizer.planning.pipeline, "plan_settings", one_node)
 
 
 def test_frontier_with_unproven_points_exits_3_and_says_so_first(tmp_path, capsys, monkeypatch):
@@ -53,14 +53,14 @@ def test_library_warnings_stay_off_stderr(tmp_path):
     (root / "parcels.csv").write_text("parcel_id\n", encoding="utf-8")
     script = textwrap.dedent(f"""
         import sys, warnings
-        import optimizer.project as project
+        import optimizer.inputs.project as project
         real = project.load_project
         def noisy(*args, **kwargs):
             warnings.warn("overflow encountered in multiply", RuntimeWarning)
             return real(*args, **kwargs)
         project.load_project = noisy
         sys.argv = ["minesink", "validate", {str(root)!r}]
-        from optimizer.entry import main
+        from optimizer.cli.entry import main
         main()
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -74,7 +74,7 @@ def test_plan_settings_refuse_non_finite_numbers():
     import pytest
 
     from optimizer.errors import InputError
-    from optimizer.settings import PlanSettings
+    from optimizer.inputs.settings import PlanSettings
 
     for kwargs in ({"budget_cny": math.inf}, {"max_sediment_t_yr": math.nan},
                    {"objective": "min-cost", "target_tco2e": math.inf}, {"time_limit_s": math.inf}):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from projfix import copy_example, drop_column, edit_toml, set_cell, snapshot, write_rows
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 
 def _fails(capsys, root, *expected: str) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from optimizer.csvio import bool_column, check_range, numeric_column, read_csv, write_text_atomic
+from optimizer.inputs.csvio import bool_column, check_range, numeric_column, read_csv, write_text_atomic
 from optimizer.errors import InputError
 
 
@@ -72,7 +72,7 @@ def test_bool_and_range(tmp_path):
 
 
 def test_write_atomic_leaves_nothing_on_failure(tmp_path):
-    from optimizer.csvio import write_atomic
+    from optimizer.inputs.csvio import write_atomic
 
     def boom(_):
         raise RuntimeError("disk full")

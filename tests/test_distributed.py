@@ -1,4 +1,4 @@
-"""The Lagrangian evaluation mapped over a Dask cluster (optimizer.distributed) takes exactly the
+"""The Lagrangian evaluation mapped over a Dask cluster (optimizer.planning.distributed) takes exactly the
 steps of the one-process evaluation."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from dask.distributed import Client, LocalCluster
 
-from optimizer.candidates import select
-from optimizer.coupling import coupling_rows, objective
-from optimizer.distributed import dask_evaluator, split
-from optimizer.lagrange import presolve
-from optimizer.relaxation import evaluate, relaxation
-from optimizer.settings import PlanSettings
+from optimizer.planning.candidates import select
+from optimizer.planning.coupling import coupling_rows, objective
+from optimizer.planning.distributed import dask_evaluator, split
+from optimizer.planning.lagrange import presolve
+from optimizer.planning.relaxation import evaluate, relaxation
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 
 

@@ -1,4 +1,4 @@
-"""optimizer.dominance (champions + pair filtering) against the one-lump plan's padded-grid
+"""optimizer.planning.dominance (champions + pair filtering) against the one-lump plan's padded-grid
 dominance on random groups with many ties."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.candidates import dominated as grid_dominated
-from optimizer.dominance import dominated
+from optimizer.planning.candidates import dominated as grid_dominated
+from optimizer.planning.dominance import dominated
 
 
 @pytest.mark.parametrize("seed", range(12))

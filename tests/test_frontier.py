@@ -1,8 +1,8 @@
-"""``optimizer.frontier`` and ``minesink frontier``: the budget sweep of the max-carbon plan.
+"""``optimizer.planning.frontier`` and ``minesink frontier``: the budget sweep of the max-carbon plan.
 
 On the bundled Pingshuo example: carbon never falls as the budget rises, no plan exceeds its
 budget, the ends of the sweep are the cheapest plan and the unconstrained max-carbon plan (both
-solved independently with ``optimizer.planning.plan``), marginal costs are positive. On tiny
+solved independently with ``optimizer.planning.plan.plan``), marginal costs are positive. On tiny
 random option tables every point equals the exhaustive-enumeration optimum for its budget.
 """
 
@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import optimizer.frontier as fr
-from optimizer.cli import run
+import optimizer.planning.frontier as fr
+from optimizer.cli.app import run
 from optimizer.errors import InputError, RunError
-from optimizer.frontier import frontier, frontier_frame
-from optimizer.pipeline import estimate, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
-from optimizer.settings import PlanSettings
+from optimizer.planning.frontier import frontier, frontier_frame
+from optimizer.planning.pipeline import estimate, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 from projfix import EXAMPLE, copy_example, edit_toml
 from test_model import brute_force

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from projfix import EXAMPLE
 
-from optimizer.cli import run
-from optimizer.frontierout import point_plan_name
+from optimizer.cli.app import run
+from optimizer.outputs.frontierout import point_plan_name
 
 
 def test_every_point_has_its_plan_and_the_knee_is_named(tmp_path, capsys):

@@ -14,8 +14,8 @@ import pytest
 from chromium import Chromium
 from projfix import EXAMPLE, copy_example
 
-from optimizer.cli import run
-from optimizer.data import data_dir
+from optimizer.cli.app import run
+from optimizer.inputs.data import data_dir
 
 FIGURES = ("fig-carbon", "fig-cost", "fig-frontier", "fig-erosion")
 MAPS = ("map-mix", "map-amendment", "map-regrading")
@@ -165,7 +165,7 @@ def test_poplar_grass_is_described_by_its_species(demo):
 
 
 def test_csv_project_without_coordinates_gets_a_treemap_with_parcels_sized_by_area(demo):
-    from optimizer.parcelmap import layout_for
+    from optimizer.outputs.parcelmap import layout_for
 
     plan = pd.read_csv(demo / "plan.csv", encoding="utf-8-sig", keep_default_na=False)
     plan["landform"] = pd.read_csv(EXAMPLE / "parcels.csv")["landform"].to_numpy()
@@ -186,8 +186,8 @@ def test_csv_project_without_coordinates_gets_a_treemap_with_parcels_sized_by_ar
 
 
 def test_cost_items_add_up_to_each_parcels_cost(demo):
-    from optimizer.planfacts import cost_items
-    from optimizer.project import load_project
+    from optimizer.outputs.planfacts import cost_items
+    from optimizer.inputs.project import load_project
 
     project = load_project(EXAMPLE)
     plan = pd.read_csv(demo / "plan.csv", encoding="utf-8-sig", keep_default_na=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from optimizer.errors import InputError, RunError
-from optimizer.planning import plan
-from optimizer.settings import PlanSettings
+from optimizer.planning.plan import plan
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 
 

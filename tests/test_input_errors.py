@@ -7,7 +7,7 @@ import json
 import pytest
 from projfix import copy_example, edit_toml, rows, set_cell, snapshot, write_rows
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 PLANTED = [(3, "slope_deg", "steep", "row 3, column 'slope_deg': 'steep' is not a number"),
            (4, "landform", "dump", "row 4, column 'landform': unknown landform 'dump'"),
@@ -244,7 +244,7 @@ def test_species_and_estimate_json(tmp_path, capsys):
     root = copy_example(tmp_path)
     assert run(["species", str(root), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    from optimizer.project import load_project
+    from optimizer.inputs.project import load_project
 
     assert data["n_parcels"] == 34 and data["n_species"] == len(load_project(root).catalogue.species)
     first = data["parcels"][0]

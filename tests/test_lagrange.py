@@ -1,4 +1,4 @@
-"""The Lagrangian presolve never removes what could win (optimizer.lagrange).
+"""The Lagrangian presolve never removes what could win (optimizer.planning.lagrange).
 
 Generic instances (random objective, "<=", ">=" and "==" rows, both objective senses) against
 exhaustive enumeration: L(lambda) bounds every feasible plan, the repaired plan is feasible and no
@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from estimators.table import LAYERS
-from optimizer.coupling import CouplingRow
-from optimizer.lagrange import evaluate, is_feasible, presolve, relaxation
-from optimizer.planning import plan
-from optimizer.settings import PlanSettings
+from optimizer.planning.coupling import CouplingRow
+from optimizer.planning.lagrange import evaluate, is_feasible, presolve, relaxation
+from optimizer.planning.plan import plan
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 from test_model import brute_force, random_case
 

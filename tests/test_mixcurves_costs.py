@@ -9,7 +9,7 @@ import pytest
 from estimators.biomass import species_carbon
 from estimators.mixcurves import mix_curves
 from estimators.optioncost import option_costs
-from optimizer.catalogue import load_catalogue
+from optimizer.inputs.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="module")

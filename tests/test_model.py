@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from estimators.table import LAYERS
-from optimizer.candidates import dominated
+from optimizer.planning.candidates import dominated
 from optimizer.errors import InputError, RunError
-from optimizer.model import build_model, export_model, model_size
-from optimizer.planning import plan
-from optimizer.settings import PlanSettings
+from optimizer.planning.model import build_model, export_model, model_size
+from optimizer.planning.plan import plan
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 
 
@@ -226,9 +226,9 @@ def test_stopped_solve_returns_its_best_plan():
 def test_folded_model_solves_the_same_problem(seed):
     """Parcels with one candidate left get no variable in a folded model: same optimum, same plan
     values per candidate, fewer variables and rows."""
-    from optimizer.candidates import select, subset
-    from optimizer.model import build_from_candidates
-    from optimizer.solve import solve
+    from optimizer.planning.candidates import select, subset
+    from optimizer.planning.model import build_from_candidates
+    from optimizer.planning.solve import solve
 
     table = make_option_table(30, 6, seed, tolerance=1e9)
     cost = (table.rows["area_ha"] * table.rows["cost_cny_ha"]).sum() / 6
@@ -252,7 +252,7 @@ def test_folded_model_solves_the_same_problem(seed):
 def test_superset_pruning_then_finish_equals_select(seed):
     """The chunked selection's two passes keep exactly the rows ``select`` keeps, whatever rows
     turn out active (ties included: small integer criteria)."""
-    from optimizer.candidates import candidate_arrays, extremes, finish, prune_superset, select
+    from optimizer.planning.candidates import candidate_arrays, extremes, finish, prune_superset, select
 
     rng = np.random.default_rng(seed)
     table = make_option_table(40, 8, seed, tolerance=1e9)

@@ -11,10 +11,10 @@ import pytest
 
 from estimators.biomass import CO2_PER_C
 from estimators.table import OPTION_COLUMNS, POOLS
-from optimizer.catalogue import parse_option_id
-from optimizer.data import data_dir
-from optimizer.pipeline import estimate
-from optimizer.project import load_project
+from optimizer.inputs.catalogue import parse_option_id
+from optimizer.inputs.data import data_dir
+from optimizer.planning.pipeline import estimate
+from optimizer.inputs.project import load_project
 
 EXAMPLE = data_dir() / "examples" / "pingshuo"
 

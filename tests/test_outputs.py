@@ -15,9 +15,9 @@ import textwrap
 import pytest
 from projfix import copy_example, snapshot
 
-import optimizer.report
-from optimizer.cli import run
-from optimizer.outputs import MANIFEST, output_lock
+import optimizer.outputs.report
+from optimizer.cli.app import run
+from optimizer.outputs.files import MANIFEST, output_lock
 
 PLAN_FILES = [MANIFEST, "plan.csv", "report.html", "report.md", "summary.json"]
 
@@ -108,7 +108,7 @@ def test_a_failed_write_keeps_the_old_output_whole(tmp_path, capsys, monkeypatch
         path.write_text("half a plan", encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(optimizer.report, "_write_csv", full_disk)
+    monkeypatch.setattr(optimizer.outputs.report, "_write_csv", full_disk)
     capsys.readouterr()
     assert run(["plan", str(root), "-o", str(out), "--force", "--budget", "5000000"]) == 1
     err = _err(capsys)
@@ -118,7 +118,7 @@ def test_a_failed_write_keeps_the_old_output_whole(tmp_path, capsys, monkeypatch
 
 
 def test_the_swap_without_renameat2_also_keeps_one_whole_output(tmp_path, monkeypatch):
-    import optimizer.outputs as outputs
+    import optimizer.outputs.files as outputs
 
     monkeypatch.setattr(outputs, "exchange", lambda a, b: False)  # e.g. a file system without it
     root = copy_example(tmp_path)
@@ -155,7 +155,7 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_writes(tmp_p
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from optimizer.outputs import output_lock
+            from optimizer.outputs.files import output_lock
             with output_lock({str(out)!r}):
                 print("locked", flush=True)
                 sys.stdin.readline()
@@ -200,14 +200,14 @@ def test_sigterm_while_writing_removes_the_temporary_folder(tmp_path):
     out = tmp_path / "plan"
     script = textwrap.dedent(f"""
         import os, signal, sys
-        import optimizer.report as report
+        import optimizer.outputs.report as report
         real = report._write_csv
         def write_then_term(frame, path):
             real(frame, path)
             os.kill(os.getpid(), signal.SIGTERM)
         report._write_csv = write_then_term
         sys.argv = ["minesink", "plan", {str(root)!r}, "-o", {str(out)!r}]
-        from optimizer.entry import main
+        from optimizer.cli.entry import main
         main()
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
@@ -221,12 +221,12 @@ def test_ctrl_c_during_start_up_prints_no_traceback():
         import builtins, sys
         real = builtins.__import__
         def interrupted(name, *args, **kwargs):
-            if name == "optimizer.cli":
+            if name == "optimizer.cli.app":
                 raise KeyboardInterrupt
             return real(name, *args, **kwargs)
         builtins.__import__ = interrupted
         sys.argv = ["minesink", "--version"]
-        from optimizer.entry import main
+        from optimizer.cli.entry import main
         main()
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

@@ -10,9 +10,9 @@ import pytest
 from projfix import copy_example, rows, write_rows
 from test_project_gis import _gis_project
 
-from optimizer.cli import run
-from optimizer.figures import carbon_over_time, erosion_by_landform, frontier_figure, knee
-from optimizer.parcelmap import layout_for, map_svg, squarify
+from optimizer.cli.app import run
+from optimizer.outputs.figures import carbon_over_time, erosion_by_landform, frontier_figure, knee
+from optimizer.outputs.parcelmap import layout_for, map_svg, squarify
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -109,11 +109,11 @@ def test_carbon_and_erosion_figures_are_valid_svg():
 
 
 def test_trajectory_at_the_horizon_equals_the_plan(tmp_path):
-    from optimizer.pipeline import estimate, plan_settings
-    from optimizer.planning import plan
-    from optimizer.project import load_project
-    from optimizer.report import plan_frame
-    from optimizer.trajectory import pool_trajectory
+    from optimizer.planning.pipeline import estimate, plan_settings
+    from optimizer.planning.plan import plan
+    from optimizer.inputs.project import load_project
+    from optimizer.outputs.report import plan_frame
+    from optimizer.planning.trajectory import pool_trajectory
 
     project = load_project(copy_example(tmp_path))
     result = plan(estimate(project), plan_settings(project))

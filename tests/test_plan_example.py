@@ -1,7 +1,7 @@
 """``minesink plan`` end to end on the bundled Pingshuo example: the issue's done-means.
 
 The plan is run once per module through the CLI; every total of summary.json is checked against
-plan.csv and against the option table recomputed by ``optimizer.pipeline.estimate``, and every
+plan.csv and against the option table recomputed by ``optimizer.planning.pipeline.estimate``, and every
 constraint of project.toml is recomputed from plan.csv.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from estimators.table import POOLS
-from optimizer.cli import run
-from optimizer.pipeline import estimate
-from optimizer.project import load_project
+from optimizer.cli.app import run
+from optimizer.planning.pipeline import estimate
+from optimizer.inputs.project import load_project
 from projfix import EXAMPLE, snapshot
 
 DESIGN_KEYS = ("status", "objective", "bound", "gap", "budget_cny", "cost_cny", "carbon_tco2e", "baseline_tco2e",

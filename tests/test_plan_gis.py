@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from test_project_gis import _gis_project
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 
 def test_plan_writes_a_geopackage_layer(tmp_path, capsys):

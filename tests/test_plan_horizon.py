@@ -2,8 +2,8 @@
 
 import json
 
-from optimizer.cli import run
-from optimizer.data import data_dir
+from optimizer.cli.app import run
+from optimizer.inputs.data import data_dir
 
 EXAMPLE = str(data_dir() / "examples" / "pingshuo")
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 from projfix import EXAMPLE
 
 

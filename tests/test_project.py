@@ -1,4 +1,4 @@
-"""optimizer.project.load_project: the example loads typed with defaults; every bad input names
+"""optimizer.inputs.project.load_project: the example loads typed with defaults; every bad input names
 its file, line or row, and column (messages shown in the asserts)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from projfix import EXAMPLE, copy_example, drop_column, edit_toml, set_cell
 
 from optimizer.errors import InputError
-from optimizer.parcels import LANDFORM_DEFAULTS
-from optimizer.project import load_project
+from optimizer.inputs.parcels import LANDFORM_DEFAULTS
+from optimizer.inputs.project import load_project
 
 
 def _error(root) -> str:

@@ -6,7 +6,7 @@ import pytest
 from projfix import copy_example
 
 from optimizer.errors import InputError
-from optimizer.project import load_project
+from optimizer.inputs.project import load_project
 
 import geopandas as gpd  # noqa: E402  (in the dev extra, so the GIS path is always tested)
 import shapely.geometry as shapely_geometry  # noqa: E402
@@ -71,7 +71,7 @@ def test_gis_bad_property_names_feature(tmp_path):
 
 
 def test_utm_zone_estimate():
-    from optimizer.gis import utm_epsg
+    from optimizer.outputs.gis import utm_epsg
 
     assert utm_epsg(112.4, 39.5) == 32649  # Shuozhou, Shanxi: UTM 49N
     assert utm_epsg(-70.0, -33.0) == 32719  # Santiago: UTM 19S

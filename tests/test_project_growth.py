@@ -4,10 +4,10 @@ import shutil
 
 import pytest
 
-from optimizer.catalogue import load_catalogue
-from optimizer.data import data_dir
+from optimizer.inputs.catalogue import load_catalogue
+from optimizer.inputs.data import data_dir
 from optimizer.errors import InputError
-from optimizer.project import load_project
+from optimizer.inputs.project import load_project
 
 
 def _project(tmp_path, inventory_text=None):

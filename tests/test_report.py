@@ -10,9 +10,9 @@ import pytest
 
 from estimators.table import POOLS
 from optimizer.errors import InputError
-from optimizer.planning import plan
-from optimizer.report import write_outputs
-from optimizer.settings import PlanSettings
+from optimizer.planning.plan import plan
+from optimizer.outputs.report import write_outputs
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 
 DESIGN_KEYS = ("status", "objective", "bound", "gap", "budget_cny", "cost_cny", "carbon_tco2e", "baseline_tco2e",

@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from optimizer.candidates import select
-from optimizer.planning import plan
-from optimizer.risk import alternatives, build_cvar, cvar, risk_candidates, risk_plan
-from optimizer.settings import PlanSettings
-from optimizer.solve import solve
+from optimizer.planning.candidates import select
+from optimizer.planning.plan import plan
+from optimizer.planning.risk import alternatives, build_cvar, cvar, risk_candidates, risk_plan
+from optimizer.inputs.settings import PlanSettings
+from optimizer.planning.solve import solve
 from optables import make_option_table
 
 

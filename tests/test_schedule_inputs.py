@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.pipeline import estimate
-from optimizer.project import load_project
-from optimizer.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
+from optimizer.planning.pipeline import estimate
+from optimizer.inputs.project import load_project
+from optimizer.inputs.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
 from projfix import EXAMPLE
 
 

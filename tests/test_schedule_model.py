@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from optimizer.errors import RunError
-from optimizer.pipeline import estimate, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
-from optimizer.schedule_spec import ScheduleSpec
-from optimizer.schedule_inputs import maintenance_years
-from optimizer.scheduling import schedule
-from optimizer.settings import PlanSettings
-from optimizer.shift import DEFER
+from optimizer.planning.pipeline import estimate, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
+from optimizer.inputs.schedule_spec import ScheduleSpec
+from optimizer.inputs.schedule_inputs import maintenance_years
+from optimizer.planning.scheduling import schedule
+from optimizer.inputs.settings import PlanSettings
+from optimizer.planning.shift import DEFER
 from projfix import EXAMPLE
 from schedtables import enumerate_best, reference_columns, traj_table
 

@@ -1,4 +1,4 @@
-"""Option trajectories shifted by start year (optimizer.shift) against a loop-by-loop reference
+"""Option trajectories shifted by start year (optimizer.planning.shift) against a loop-by-loop reference
 of the documented rule, and the one-period case against the option table's own columns."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from optimizer.errors import InputError, RunError
-from optimizer.schedule_spec import ScheduleSpec
-from optimizer.settings import PlanSettings
-from optimizer.shift import DEFER, build_columns, maintenance_counts
+from optimizer.inputs.schedule_spec import ScheduleSpec
+from optimizer.inputs.settings import PlanSettings
+from optimizer.planning.shift import DEFER, build_columns, maintenance_counts
 from schedtables import reference_columns, traj_table
 
 

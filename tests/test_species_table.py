@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from estimators.biomass import species_biomass, species_carbon, growth_stock
-from optimizer.data import data_file
+from optimizer.inputs.data import data_file
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "internals.md"
 REGIONS = ("north", "south", "northeast", "northwest", "southwest")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from projfix import EXAMPLE, copy_example, rows, write_rows
 
-from optimizer.cli import run
-from optimizer.project import load_project
+from optimizer.cli.app import run
+from optimizer.inputs.project import load_project
 
 #: parcel id -> (aspect as a GIS tool exports it, substrate depth) planted into the example
 SURVEY = {"SD-S1": ("-12", None), "SD-S2": ("-1", None), "SD-S3": ("725", None), "SD-P1340": ("-9999", None),

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from projfix import snapshot
 
-from optimizer.cli import run
-from optimizer.parcels import LANDFORMS
-from optimizer.project import load_project
-from optimizer.synth import LANDFORM_SHAPES, synth_budget, synth_parcels
+from optimizer.cli.app import run
+from optimizer.inputs.parcels import LANDFORMS
+from optimizer.inputs.project import load_project
+from optimizer.inputs.synth import LANDFORM_SHAPES, synth_budget, synth_parcels
 
 
 def test_same_seed_same_parcels_other_seed_differs():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from optimizer.cli import run
+from optimizer.cli.app import run
 
 
 @pytest.mark.parametrize("region", ["north", "northwest", "northeast", "south", "southwest"])

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from optimizer.candidates import tolerance_of
-from optimizer.settings import PlanSettings
+from optimizer.planning.candidates import tolerance_of
+from optimizer.inputs.settings import PlanSettings
 from optables import make_option_table
 
 

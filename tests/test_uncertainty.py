@@ -1,4 +1,4 @@
-"""Monte Carlo ensembles of a plan (optimizer.uncertainty, `minesink uncertainty`)."""
+"""Monte Carlo ensembles of a plan (optimizer.planning.uncertainty, `minesink uncertainty`)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 
 from estimators.ensemble import layout, sample
 from estimators.options import build_option_table
-from optimizer.cli import run
+from optimizer.cli.app import run
 from optimizer.errors import InputError
-from optimizer.pipeline import estimate, estimate_settings, plan_settings
-from optimizer.planning import plan
-from optimizer.project import load_project
-from optimizer.uncertainty import (COLUMNS, catalogue_tables, draw_rows, load_distributions, plan_ensemble,
+from optimizer.planning.pipeline import estimate, estimate_settings, plan_settings
+from optimizer.planning.plan import plan
+from optimizer.inputs.project import load_project
+from optimizer.planning.uncertainty import (COLUMNS, catalogue_tables, draw_rows, load_distributions, plan_ensemble,
                                    summary)
 from projfix import EXAMPLE, copy_example
 

@@ -22,13 +22,13 @@ def test_wheel_ships_data_and_runs_from_elsewhere(tmp_path):
                   "examples/pingshuo/project.toml", "examples/pingshuo/inventory.csv"):
         assert f"optimizer/_data/{table}" in names, table
     assert any(n.endswith("entry_points.txt") for n in names)
-    assert "optimizer/templates/report.html.j2" in names  # report.html's template ships in the wheel
+    assert "optimizer/outputs/templates/report.html.j2" in names  # report.html's template ships in the wheel
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = ("from optimizer.data import data_dir; from optimizer.cli import run; "
+    code = ("from optimizer.inputs.data import data_dir; from optimizer.cli.app import run; "
             "print(data_dir()); raise SystemExit(run(['fit-growth', str(data_dir() / 'examples' / 'pingshuo' / "
             "'inventory.csv'), '--age', 'age', '--value', 'volume_m3_ha', '--group', 'species', '--json']))")
     done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from optables import make_option_table
-from optimizer.candidates import carbon_column
+from optimizer.planning.candidates import carbon_column
 from optimizer.errors import RunError
-from optimizer.planning import plan
-from optimizer.settings import PlanSettings
-from optimizer.why import explain_plan, why_frame
+from optimizer.planning.plan import plan
+from optimizer.inputs.settings import PlanSettings
+from optimizer.planning.why import explain_plan, why_frame
 
 
 def _instance(seed: int = 3, objective: str = "max-carbon"):

@@ -1,0 +1,1 @@
+"""Project input: reading and checking project folders, catalogues, settings and data tables."""

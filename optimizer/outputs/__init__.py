@@ -1,0 +1,1 @@
+"""Outputs: plan files, reports (Markdown and HTML), figures, maps and GIS files."""

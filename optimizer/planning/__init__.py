@@ -1,0 +1,1 @@
+"""Planning: option tables, candidate selection, presolve, the Pyomo models, solving, schedules and risk."""
