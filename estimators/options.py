@@ -64,8 +64,8 @@ from estimators.optionworks import (
 from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
 
-__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "option_id", "regraded_landform",
-           "rows_for", "site_frame"]
+__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "offered", "option_id",
+           "regraded_landform", "rows_for", "site_frame"]
 
 log = logging.getLogger(__name__)
 Array = NDArray[np.float64]
@@ -163,6 +163,21 @@ def _years(settings: EstimateSettings) -> tuple[NDArray[np.intp], int | None]:
     return t, (int(np.searchsorted(t, offset)) if 0 <= offset <= y else None)
 
 
+def offered(catalogue: Any, region_key: str,
+            settings: EstimateSettings) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What the project offers: the region's row (with its key in ``region``), and the
+    regrading, amendment and mix tables restricted to the project's lists (``none`` and
+    ``natural`` always stay)."""
+    region = catalogue.regions.set_index("region").loc[region_key].copy()
+    region["region"] = region_key
+    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
+    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
+    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
+    if settings.mixes is not None:
+        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    return region, regrading, amendments, mixes
+
+
 def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
                        settings: EstimateSettings, *, candidates: Candidates | None = None) -> OptionTable:
     """Every parcel x feasible option with carbon by pool, cost and erosion per hectare.
@@ -188,13 +203,7 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     """
     if settings.n_years < 1:
         raise ValueError("horizon_year must be after start_year")
-    region = catalogue.regions.set_index("region").loc[region_key].copy()
-    region["region"] = region_key
-    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
-    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
-    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
-    if settings.mixes is not None:
-        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
     curves = mix_curves(catalogue.species, mixes, settings.n_years)
     grow = amended_growth(catalogue.species, mixes, amendments["productivity_multiplier"].to_numpy(dtype=float),
                           settings.accounting.growth_boost_fade_yr, settings.n_years)
@@ -227,13 +236,7 @@ def rows_for(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: E
     """Candidate rows of the given (parcel id, option id) pairs, in that order, for
     ``build_option_table(..., candidates=...)``.  Raises ValueError for a pair that is not a
     feasible option of its parcel."""
-    region = catalogue.regions.set_index("region").loc[region_key].copy()
-    region["region"] = region_key
-    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
-    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
-    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
-    if settings.mixes is not None:
-        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
     curves = mix_curves(catalogue.species, mixes, 1)
     cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
     ids = _option_ids(cand, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes)

@@ -393,6 +393,11 @@ def validate_parcels(frame: pd.DataFrame, where: Where, *, clay_default: float,
     return result
 
 
+def _forced_message(option: str, problem: str) -> Callable[[int], str]:
+    """The message of every row forcing ``option``, which has ``problem``."""
+    return lambda _i: f"forced_option '{shown(option)}': {problem}"
+
+
 def _forced(frame: pd.DataFrame, status: pd.Series, check: _Check,
             check_option: Callable[[str], str | None] | None) -> np.ndarray:
     """Check ``forced_option`` ids (each distinct id once) and their consistency with ``status``."""
@@ -401,8 +406,7 @@ def _forced(frame: pd.DataFrame, status: pd.Series, check: _Check,
         for option in forced[forced.ne("")].unique():
             problem = check_option(option)
             if problem:
-                check.rows(forced.eq(option).to_numpy(), "forced_option",
-                           lambda i, o=option, p=problem: f"forced_option '{shown(o)}': {p}")
+                check.rows(forced.eq(option).to_numpy(), "forced_option", _forced_message(str(option), problem))
     check.rows((status.eq("lock_out") & forced.ne("") & forced.ne("natural")).to_numpy(), "forced_option",
                lambda i: f"forced_option '{shown(forced.iloc[i])}' contradicts status 'lock_out' (a locked-out "
                "parcel is left to natural recovery: force 'natural' or leave forced_option blank)")

@@ -450,7 +450,8 @@ def load_project(path: str | Path, *, allow_outside: bool = False,
         region_row = problems.check(_region_row, doc, catalogue, head["region"])
         if options_ok:
             problems.check(_check_options, doc, options, catalogue, head["region"])
-    parcels, notes, files = None, [], {TOML: doc.encoding}
+    parcels, files = None, {TOML: doc.encoding}
+    notes: list[str] = []
     if parcel_path is not None:
         read = problems.check(read_parcels, parcel_path, sheet, problems)
         if read is not None:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from estimators.mixcurves import mix_curves
-from estimators.options import EstimateSettings, candidate_rows, option_id
+from estimators.options import EstimateSettings, candidate_rows, offered, option_id
 from optimizer.errors import InputError
 from optimizer.inputs.tableread import shown
 
@@ -54,13 +54,7 @@ def forced_problems(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     if need.size == 0:
         return []
     sub = parcels.iloc[need].reset_index(drop=True)
-    region = catalogue.regions.set_index("region").loc[region_key].copy()
-    region["region"] = region_key
-    regrading = _restrict(catalogue.regrading, "regrading", settings.regrading, "none")
-    amendments = _restrict(catalogue.amendments, "amendment", settings.amendments, "none")
-    mixes = catalogue.mixes[catalogue.mixes["region"] == region_key]
-    if settings.mixes is not None:
-        mixes = mixes[mixes["mix"].isin(set(settings.mixes) | {"natural"})]
+    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
     curves = mix_curves(catalogue.species, mixes, 1)
     cand = candidate_rows(sub, catalogue.species, region, regrading, amendments, curves, settings.native_only)
     ids = option_id(regrading["regrading"].to_numpy(dtype=object)[cand.regrading],
@@ -69,9 +63,3 @@ def forced_problems(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     feasible = set(zip(cand.parcel.tolist(), list(ids)))
     return [(int(need[i]), str(forced[need[i]])) for i in range(need.size)
             if (i, str(forced[need[i]])) not in feasible]
-
-
-def _restrict(table: pd.DataFrame, key: str, keep: list[str] | None, always: str) -> pd.DataFrame:
-    if keep is None:
-        return table.reset_index(drop=True)
-    return table[table[key].isin(set(keep) | {always})].reset_index(drop=True)

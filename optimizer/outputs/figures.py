@@ -9,6 +9,7 @@ from its first to its last point, on axes scaled to [0, 1].
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from optimizer.outputs.svgplot import POOL_COLOURS, Chart, fmt, nice_ticks, palette
@@ -76,10 +77,10 @@ def cost_by_item(items: pd.DataFrame, budget: float | None) -> str:
     return chart.render(category_y=rows, fig_id="fig-cost")
 
 
-def knee(cost: np.ndarray, carbon: np.ndarray) -> int | None:
+def knee(cost_cny: ArrayLike, carbon_tco2e: ArrayLike) -> int | None:
     """Index of the frontier's knee: the point farthest above the chord from the first to the last
     point with both axes scaled to [0, 1]; None with fewer than 3 points or a flat curve."""
-    cost, carbon = np.asarray(cost, float), np.asarray(carbon, float)
+    cost, carbon = np.asarray(cost_cny, float), np.asarray(carbon_tco2e, float)
     if cost.size < 3 or np.ptp(cost) <= 0 or np.ptp(carbon) <= 0:
         return None
     x = (cost - cost[0]) / (cost[-1] - cost[0])

@@ -27,7 +27,7 @@ def with_parcel_extra(frame: pd.DataFrame, extra: pd.DataFrame | None) -> pd.Dat
     """``frame`` (one row per parcel, column parcel_id) with the parcel file's extra columns."""
     if extra is None or extra.shape[1] == 0:
         return frame
-    names = {}
+    names: dict[str, str] = {}
     for column in extra.columns:
         name = str(column)
         while name in frame.columns or name in names.values():

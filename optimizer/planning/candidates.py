@@ -156,11 +156,12 @@ def explain_empty_parcels(table: OptionTable, codes: np.ndarray, allowed: np.nda
         return
     ids = table.parcels.index.to_numpy()[empty]
     tols = np.unique(tol[empty])
-    tol_txt = f"{tols[0]:g} t/ha/yr" if tols.size == 1 else "their erosion tolerances"
+    tol_txt = f"the erosion tolerance of {tols[0]:g} t/ha/yr" if tols.size == 1 else \
+        f"their erosion tolerances ({', '.join(f'{t:g}' for t in tol[empty][:8])} t/ha/yr)"
     best_txt = ", ".join(f"{b:.1f}" for b in best[empty][:8])
     restricted = (_parcel_column(table, "status")[empty] != "") | (_parcel_column(table, "forced_option")[empty] != "")
     locked = " (locked or forced options only)" if restricted.any() else ""
-    raise RunError(f"the erosion tolerance of {tol_txt} cannot be met on parcel(s) {_names(ids)} by any "
+    raise RunError(f"{tol_txt} cannot be met on parcel(s) {_names(ids)} by any "
                    f"option{locked} (best: {best_txt} t/ha/yr); raise the tolerance or add options "
                    "that reduce erosion (regrading, terraces) for these parcels")
 

@@ -77,7 +77,7 @@ def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: Esti
     c = prune_superset(c, settings)
     keep = np.zeros(len(table.rows), dtype=bool)  # the candidates, and natural recovery for the report
     keep[c.rows] = True
-    keep |= table.rows["option_id"].to_numpy(dtype=object) == "natural"
+    keep |= table.rows["is_natural"].to_numpy(dtype=bool)
     kept = np.flatnonzero(keep)
     rows = table.rows.iloc[kept].reset_index(drop=True)
     c = replace(c, rows=np.searchsorted(kept, c.rows))
