@@ -166,6 +166,19 @@ def objective_coefs(c: Columns, spec: ScheduleSpec) -> tuple[np.ndarray, str]:
     return c.carbon @ weights, "max"
 
 
+def distinct_columns(cols: list[np.ndarray]) -> list[int]:
+    """Positions of the criteria that repeat no earlier one up to a positive factor (first
+    occurrences, in order: the objective and the cost stay first, they choose the champions).
+    Compared by scaling each by its largest |value|, column against column: m^2 vector
+    comparisons instead of sorting m records of n fields each."""
+    scaled = [v / (float(np.abs(v).max()) or 1.0) if v.size else v for v in cols]
+    out: list[int] = []
+    for i, v in enumerate(scaled):
+        if not any(np.array_equal(v, scaled[j]) for j in out):
+            out.append(i)
+    return out
+
+
 def prune_columns(c: Columns, spec: ScheduleSpec, rows: list[ScheduleRow]) -> np.ndarray:
     """Columns dominated within their (parcel, period): True = drop.
 
@@ -176,10 +189,7 @@ def prune_columns(c: Columns, spec: ScheduleSpec, rows: list[ScheduleRow]) -> np
     coefs, sense = objective_coefs(c, spec)
     cols = [coefs if sense == "max" else -coefs, -(c.capital + c.maintenance)]
     cols += [-r.coefs if r.sense == "<=" else r.coefs for r in rows]
-    crit = np.column_stack(cols)
-    scale = np.abs(crit).max(axis=0)
-    if crit.shape[0]:  # first occurrences, in order: the objective and the cost stay first (champions)
-        crit = crit[:, np.sort(np.unique(crit / np.where(scale > 0, scale, 1.0), axis=1, return_index=True)[1])]
+    crit = np.column_stack([cols[i] for i in distinct_columns(cols)])
     k = spec.n_periods + 1
     group = c.parcel.astype(np.int64) * k + np.where(c.period == DEFER, k - 1, c.period)
     return dominated(group, crit)
