@@ -296,7 +296,7 @@ class _Rows:
         # trajectory the pools compute and free it: it is not held through the table)
         loss_t = self.erosion.loss(cand.mix, self.t) if s.trajectory else None  # [t/ha]
         pools = self.pools(loss_t)
-        net: Array = np.sum([v for p, v in pools.items() if policy.counted(p)], axis=0)
+        net = _total([v for p, v in pools.items() if policy.counted(p)])
         reg = self.regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
         am = self.amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
         mix = np.asarray(self.curves.mixes, dtype=str)[cand.mix]
@@ -355,6 +355,15 @@ class _Rows:
                   "counted_pools": [p for p in POOLS if policy.counted(p)]},
             pool_trajectory=trajectory, soil_loss_trajectory=soil_loss,
         )
+
+
+def _total(parts: list[Array]) -> Array:
+    """Elementwise sum of equally shaped arrays, in order (the same numbers as ``np.sum(parts,
+    axis=0)`` without stacking them into one (parts x rows x years) copy first)."""
+    out = np.array(parts[0], dtype=float, copy=True)
+    for part in parts[1:]:
+        out += part
+    return out
 
 
 def _soil_credited(regrading: pd.DataFrame) -> NDArray[np.bool_]:
