@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from estimators.erosion import regraded_geometry
 from estimators.optioncost import is_terrace
-from estimators.suitability import amended_sites, suitability
+from estimators.suitability import amended_sites, suitable
 
 __all__ = ["Candidates", "BENCH_SLOPE_DEG", "candidate_rows", "option_id", "regraded_landform", "site_frame",
            "wall_mixes", "is_wall"]
@@ -189,9 +189,9 @@ def candidate_rows(
     covered_ph = np.tile(topsoil_ph, n_p * n_r)
     amended["soil_ph"] = np.where(np.isnan(covered_ph), amended["soil_ph"].to_numpy(dtype=float), covered_ph)
     species_used = species.set_index("species").loc[curves.species].reset_index()
-    suit = suitability(species_used, amended, native_only=native_only)
+    ok = suitable(species_used, amended, native_only=native_only)
     in_mix = curves.shares > 0  # (M, S)
-    misfits = (~suit.ok).astype(np.int32) @ in_mix.T.astype(np.int32)  # (P*R*A, M)
+    misfits = (~ok).astype(np.int32) @ in_mix.T.astype(np.int32)  # (P*R*A, M)
     mix_ok = (misfits == 0) | ~curves.planted[None, :]
     valid = mix_ok.reshape(n_p, n_r, n_a, n_m)
     valid &= reg_ok[:, :, None, None] & am_ok[:, None, :, None]
@@ -250,8 +250,9 @@ def option_id(regrading: Any, amendment: Any, mix: Any) -> Any:
 
 
 def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str],
-                mixes: Sequence[str]) -> NDArray[np.object_]:
-    """Option id of every row, built once per distinct (regrading, amendment, mix) triple."""
+                mixes: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """Option id of every row (a pandas string array), built once per distinct
+    (regrading, amendment, mix) triple and gathered by code."""
     n_a, n_m = len(amendments), len(mixes)
     code = (cand.regrading * n_a + cand.amendment) * n_m + cand.mix
     unique, inverse = np.unique(code, return_inverse=True)
@@ -259,6 +260,12 @@ def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence
     a, m = np.divmod(rest, n_m)
     names = option_id(np.asarray(regrading, dtype=object)[r], np.asarray(amendments, dtype=object)[a],
                       np.asarray(mixes, dtype=object)[m])
-    return names[inverse]
+    return gather_str(names, inverse.ravel())
+
+
+def gather_str(names: Sequence[str] | NDArray[np.object_], codes: NDArray[np.integer]) -> pd.api.extensions.ExtensionArray:
+    """``names[codes]`` as a pandas string array: converts the few names once, then gathers
+    (converting a million Python strings one by one costs a hundred times more)."""
+    return pd.array(np.asarray(names, dtype=object).astype(str), dtype="str").take(np.asarray(codes, dtype=np.intp))
 
 

@@ -44,6 +44,7 @@ from estimators.optioncost import option_costs
 from estimators.optionrows import (
     Candidates,
     _option_ids,
+    gather_str,
     _restrict,
     candidate_rows,
     option_id,
@@ -51,7 +52,15 @@ from estimators.optionrows import (
     site_frame,
 )
 from estimators.optionsoil import TOPSOIL_DEPTH_CM, SoilChange, soil_change
-from estimators.optionworks import ErosionRows, biochar_rows, buffer_rows, erosion_rows, option_type, works_tco2e
+from estimators.optionworks import (
+    OPTION_TYPES,
+    ErosionRows,
+    biochar_rows,
+    buffer_rows,
+    erosion_rows,
+    option_type,
+    works_tco2e,
+)
 from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
 
@@ -297,10 +306,11 @@ class _Rows:
         loss_t = self.erosion.loss(cand.mix, self.t) if s.trajectory else None  # [t/ha]
         pools = self.pools(loss_t)
         net = _total([v for p, v in pools.items() if policy.counted(p)])
-        reg = self.regrading["regrading"].to_numpy(dtype=str)[cand.regrading]
-        am = self.amendments["amendment"].to_numpy(dtype=str)[cand.amendment]
-        mix = np.asarray(self.curves.mixes, dtype=str)[cand.mix]
-        natural = (reg == "none") & (am == "none") & (mix == "natural")
+        reg_names = self.regrading["regrading"].to_numpy(dtype=str)
+        am_names = self.amendments["amendment"].to_numpy(dtype=str)
+        mix_names = np.asarray(self.curves.mixes, dtype=str)
+        natural = ((reg_names == "none")[cand.regrading] & (am_names == "none")[cand.amendment]
+                   & (mix_names == "natural")[cand.mix])
         shares = self.curves.layer_shares[cand.mix]
         kind = option_type(self.regrading, cand, natural, shares[:, 0] + shares[:, 1])
         pct = buffer_rows(kind, buffer, str(region["region"]), policy)
@@ -315,10 +325,10 @@ class _Rows:
             return values[:, i] if i is not None else np.full(len(values), np.nan)
 
         columns: dict[str, Any] = {
-            "parcel_id": self.parcels["parcel_id"].to_numpy(dtype=object)[cand.parcel],
-            "option_id": _option_ids(cand, list(self.regrading["regrading"]), list(self.amendments["amendment"]),
-                                     self.curves.mixes),
-            "regrading": reg, "amendment": am, "mix": mix,
+            "parcel_id": gather_str(self.parcels["parcel_id"].to_numpy(dtype=object), cand.parcel),
+            "option_id": _option_ids(cand, list(reg_names), list(am_names), self.curves.mixes),
+            "regrading": gather_str(reg_names, cand.regrading), "amendment": gather_str(am_names, cand.amendment),
+            "mix": gather_str(mix_names, cand.mix),
             "area_ha": self.parcels["area_ha"].to_numpy(dtype=float)[cand.parcel],
             "net_tco2e_ha": net[:, h], "credited_tco2e_ha": credited[:, h],
             "additional_tco2e_ha": credited[:, h] - baseline[cand.parcel],
@@ -340,7 +350,7 @@ class _Rows:
             "soil_stable_tco2e_ha": co2e(self.soil.stable[:, h]),
             "soc_0_30_t_ha": self.soil.top_stock[:, h],
             "imported_applied_tco2e_ha": co2e(self.soil.imported_applied),
-            "buffer_pct": pct, "option_type": kind,
+            "buffer_pct": pct, "option_type": gather_str(OPTION_TYPES, kind),
             "earthwork_m3_ha": earthwork, "is_natural": natural,
         })
         mix_species = pd.DataFrame(self.curves.shares, index=self.curves.mixes, columns=self.curves.species)

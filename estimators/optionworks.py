@@ -73,7 +73,7 @@ class ErosionRows:
     def loss(self, mix: NDArray[np.int64], years: NDArray[np.intp]) -> Array:
         """Cumulative soil loss [t/ha] after ``years`` (n, K) since the works, supply-limited."""
         cum = np.concatenate([np.zeros((len(self.c_by_mix), 1)), np.cumsum(self.c_by_mix, axis=1)], axis=1)
-        return np.minimum(self.bare[:, None] * cum[mix][:, years], self.supply[:, None])
+        return np.minimum(self.bare[:, None] * cum[mix[:, None], np.asarray(years)[None, :]], self.supply[:, None])
 
 
 def _rock_fraction(parcels: pd.DataFrame) -> Array:
@@ -157,22 +157,30 @@ def biochar_rows(cand: Any, amendments: pd.DataFrame, region: pd.Series) -> Arra
     return per_amendment[am]
 
 
-def option_type(regrading: pd.DataFrame, cand: Any, natural: NDArray[np.bool_], woody_share: Array) -> NDArray[np.object_]:
-    """Option type of every row for the buffer table: highwall, natural, woody or grass."""
-    kind = np.where(woody_share > 0, "woody", "grass").astype(object)
-    kind = np.where(natural, "natural", kind)
-    return np.where(is_wall(regrading)[cand.regrading], "highwall", kind)
+OPTION_TYPES: tuple[str, ...] = ("woody", "grass", "natural", "highwall")
 
 
-def buffer_rows(kind: NDArray[np.object_], buffer: pd.DataFrame | None, region_key: str,
+def option_type(regrading: pd.DataFrame, cand: Any, natural: NDArray[np.bool_], woody_share: Array) -> NDArray[np.int8]:
+    """Option type of every row for the buffer table, as a code into ``OPTION_TYPES``:
+    highwall (a wall technique), natural, woody (any tree or shrub share) or grass."""
+    kind = np.where(woody_share > 0, 0, 1).astype(np.int8)
+    kind[natural] = 2
+    kind[is_wall(regrading)[cand.regrading]] = 3
+    return kind
+
+
+def buffer_rows(kind: NDArray[np.int8], buffer: pd.DataFrame | None, region_key: str,
                 policy: AccountingPolicy) -> Array:
-    """Buffer share [%] of every row: the policy's number, else buffer.csv by region and type."""
+    """Buffer share [%] of every row (``kind``: codes into ``OPTION_TYPES``): the policy's number,
+    else buffer.csv by region and type."""
     if policy.buffer_pct is not None:
         return np.full(len(kind), float(policy.buffer_pct))
     if buffer is None or buffer.empty:
         raise ValueError("no buffer table and no buffer_pct in the accounting policy")
     table = buffer[buffer["region"] == region_key].set_index("option_type")["buffer_pct"]
-    missing = sorted(set(kind) - set(table.index))
+    used = np.unique(kind)
+    missing = sorted(OPTION_TYPES[i] for i in used if OPTION_TYPES[i] not in table.index)
     if missing:
         raise ValueError(f"buffer.csv has no row for region '{region_key}' and option type(s) {missing}")
-    return table.reindex(kind).to_numpy(dtype=float)
+    per_type = table.reindex(list(OPTION_TYPES)).to_numpy(dtype=float)
+    return per_type[kind]

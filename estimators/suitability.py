@@ -25,6 +25,7 @@ __all__ = [
     "SITE_COLUMNS",
     "Suitability",
     "suitability",
+    "suitable",
     "aspect_multiplier",
     "amended_sites",
 ]
@@ -236,6 +237,25 @@ def suitability(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = 
     ok = codes == 0
     log.debug("suitability: %d sites x %d species, %d pairs excluded", *codes.shape, int((~ok).sum()))
     return Suitability(sites=pd.Index(sites.index), species=_species_keys(species), ok=ok, codes=codes)
+
+
+def suitable(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = True) -> NDArray[np.bool_]:
+    """``suitability(species, sites, native_only).ok`` without the reason codes: (n_sites,
+    n_species) bool, True where the species may be planted.  One boolean pass per envelope
+    test instead of integer code arrays, for the option table's millions of site variants."""
+    missing = [c for c in SPECIES_COLUMNS if c not in species.columns]
+    if missing:
+        raise ValueError(f"species: missing columns {missing}")
+    bad = np.zeros((len(sites), len(species)), dtype=bool)
+    for _reason, site_col, species_col, below in _ENVELOPE:
+        value = _numeric(sites, site_col)[:, None]
+        bound = _numeric(species, species_col)[None, :]
+        bad |= (value < bound) if below else (value > bound)
+    contaminated = _boolean(sites, "contaminated")[:, None] == 1.0
+    bad |= contaminated & (_boolean(species, "contamination_tolerant")[None, :] == 0.0)
+    if native_only:
+        bad |= ~_native(species, sites)
+    return ~bad
 
 
 def aspect_multiplier(

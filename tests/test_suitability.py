@@ -236,3 +236,28 @@ def test_topsoil_and_remediation() -> None:
     assert suitability(species, covered).ok.all()
     with pytest.raises(ValueError, match="depth_add_cm"):
         amended_sites(shallow, depth_add_cm=-5.0)
+
+
+def test_suitable_mask_equals_suitability_ok():
+    """The code-free mask used by the option table agrees with ``suitability().ok`` on random sites."""
+    from estimators.suitability import suitable
+    from optimizer.inputs.data import data_file
+    import pandas as pd
+    import numpy as np
+
+    species = pd.read_csv(data_file("species.csv"))
+    rng = np.random.default_rng(3)
+    n = 400
+    sites = pd.DataFrame({
+        "mat_c": rng.uniform(-5, 25, n), "map_mm": rng.uniform(100, 2000, n),
+        "soil_ph": rng.uniform(4, 9.5, n), "slope_deg": rng.uniform(0, 80, n),
+        "elevation_m": rng.uniform(0, 3500, n), "soil_depth_cm": rng.uniform(0, 100, n),
+        "contaminated": rng.choice(["true", "false", ""], n),
+        "region": rng.choice(["north", "south", "west", "nowhere"], n),
+    })
+    sites.loc[::7, "soil_ph"] = np.nan
+    for native in (True, False):
+        ref = suitability(species, sites, native_only=native).ok
+        got = suitable(species, sites, native_only=native)
+        assert got.shape == ref.shape and (got == ref).all()
+        assert 0 < got.sum() < got.size

@@ -72,10 +72,18 @@ def add_plan_facts(table: OptionTable, catalogue: Any) -> None:
     rows = table.rows
     region = str(table.meta.get("region") or table.parcels["region"].iloc[0])
     rate = catalogue.amendments.set_index("amendment")["rate_t_ha"].astype(float)
-    rows["amendment_t_ha"] = rows["amendment"].map(rate).fillna(0.0).to_numpy(dtype=float)
+    rows["amendment_t_ha"] = _lookup(rows["amendment"], rate)
     facts = mix_facts(catalogue, region)
+    mix_codes, mixes = pd.factorize(rows["mix"])  # a few distinct mixes: look each up once
     for col in FACT_COLUMNS[1:]:
-        rows[col] = rows["mix"].map(facts[col]).fillna(0.0).to_numpy(dtype=float)
+        rows[col] = _lookup(pd.Series(mixes), facts[col])[mix_codes] if len(rows) else np.zeros(0)
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """Float of every key in ``values`` (0 where missing), factorising the keys first."""
+    codes, uniques = pd.factorize(keys)
+    found = pd.Series(uniques).map(values).fillna(0.0).to_numpy(dtype=float)
+    return found[codes] if len(codes) else np.zeros(0)
 
 
 def _amendment_prices(amendments: pd.DataFrame, price: dict[str, float]) -> dict[str, tuple[str, float]]:

@@ -23,7 +23,7 @@ from optimizer.planning.candidates import carbon_column, tolerance_of
 from optimizer.planning.diagnose import cny
 from optimizer.inputs.csvio import write_folder_atomic
 from optimizer.planning.plan import PlanResult
-from optimizer.outputs.planout import excel_safe, parcel_section, status_banner, with_parcel_extra
+from optimizer.outputs.planout import excel_safe, formatted_floats, parcel_section, status_banner, with_parcel_extra
 from optimizer.outputs.provenance import minesink_version
 from optimizer.inputs.settings import PlanSettings
 
@@ -370,7 +370,7 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding=CSV_ENCODING)
+    formatted_floats(frame, FLOAT_FORMAT).to_csv(path, index=False, lineterminator="\n", encoding=CSV_ENCODING)
 
 
 def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,

@@ -244,15 +244,24 @@ def per_parcel(values: np.ndarray, parcel: np.ndarray, n: int, how: str) -> np.n
     return out
 
 
-def species_areas(table: OptionTable, rows: np.ndarray, area: np.ndarray) -> dict[str, np.ndarray]:
-    """Area [ha] of every species per kept row: area x mix_species[mix, species]."""
+def species_areas(table: OptionTable, rows: np.ndarray, area: np.ndarray,
+                  cap_share: float | None = None) -> dict[str, np.ndarray]:
+    """Area [ha] of every species per kept row: area x mix_species[mix, species].
+
+    With ``cap_share`` (the species area cap as a share of the project), only species that
+    some mix of the table holds at more than that share: the others cannot exceed the cap in
+    any plan (their area is at most cap_share x the project's area), so their rows never bind.
+    """
     ms = table.mix_species
     mixes = table.rows["mix"].to_numpy(dtype=object)[rows]
     codes = ms.index.get_indexer(mixes)
     if (codes < 0).any():
         raise ValueError(f"mix '{mixes[codes < 0][0]}' is missing from the option table's mix_species")
-    shares = ms.to_numpy(dtype=float)[codes]  # (n_rows, n_species)
-    return {str(s): area * shares[:, j] for j, s in enumerate(ms.columns) if shares[:, j].any()}
+    table_shares = ms.to_numpy(dtype=float)
+    can_bind = table_shares.max(axis=0, initial=0.0) > cap_share if cap_share is not None else \
+        np.ones(table_shares.shape[1], dtype=bool)
+    shares = table_shares[codes]  # (n_rows, n_species)
+    return {str(s): area * shares[:, j] for j, s in enumerate(ms.columns) if can_bind[j] and shares[:, j].any()}
 
 
 @dataclass
@@ -363,7 +372,8 @@ def candidate_arrays(table: OptionTable, settings: PlanSettings, *, row_offset: 
         parcel_area=parcel_area, carbon=area * col(carbon_column(table)), cost=area * col("cost_cny_ha"),
         sediment=area * col("erosion_t_ha_yr"),
         layer_area={layer: area * col(f"{layer}_share") for layer in LAYERS},
-        species_area=species_areas(table, rows, area) if settings.max_species_area_share is not None else {},
+        species_area=species_areas(table, rows, area, settings.max_species_area_share)
+        if settings.max_species_area_share is not None else {},
         n_filtered=int(rows.size))
 
 
