@@ -269,13 +269,14 @@ class _Rows:
     i_rep: int | None
     settings: EstimateSettings
 
-    def pools(self) -> dict[str, Array]:
-        """Every pool [t CO2e/ha] at the years ``t`` (n, K), buffer excluded."""
+    def pools(self, lost: Array | None = None) -> dict[str, Array]:
+        """Every pool [t CO2e/ha] at the years ``t`` (n, K), buffer excluded; ``lost``: the
+        cumulative soil loss at ``t`` when already computed."""
         key = self.grow.key(self.cand.amendment, self.cand.mix)
         curve = self.grow.carbon[:, :, self.t] - self.grow.carbon[:, :, :1]  # (A*M, 3, K)
         gained = curve[key]  # (n, 3, K)
         s = self.settings
-        lost = self.erosion.loss(self.cand.mix, self.t)  # [t/ha]
+        lost = self.erosion.loss(self.cand.mix, self.t) if lost is None else lost  # [t/ha]
         soc = self.soil.soc_g_kg[:, None] / 1000.0
         eroded_c = np.minimum(lost * soc * s.enrichment_ratio, self.erosion.supply[:, None] * soc)
         credit_soil = _soil_credited(self.regrading)[self.cand.regrading][:, None]
@@ -303,8 +304,11 @@ class _Rows:
     def table(self, costs: Any, earthwork: Array, region: pd.Series, buffer: pd.DataFrame | None) -> OptionTable:
         """The OptionTable with every column at the horizon and the report year."""
         s, cand, policy = self.settings, self.cand, self.settings.accounting
-        pools = self.pools()
-        net: Array = np.sum([v for p, v in pools.items() if policy.counted(p)], axis=0)
+        # the soil loss at every year, computed once for the pools and the trajectory (without a
+        # trajectory the pools compute and free it: it is not held through the table)
+        loss_t = self.erosion.loss(cand.mix, self.t) if s.trajectory else None  # [t/ha]
+        pools = self.pools(loss_t)
+        net = _total([v for p, v in pools.items() if policy.counted(p)])
         reg_names = self.regrading["regrading"].to_numpy(dtype=str)
         am_names = self.amendments["amendment"].to_numpy(dtype=str)
         mix_names = np.asarray(self.curves.mixes, dtype=str)
@@ -354,7 +358,8 @@ class _Rows:
         })
         mix_species = pd.DataFrame(self.curves.shares, index=self.curves.mixes, columns=self.curves.species)
         trajectory = {p: v.astype(np.float32) for p, v in pools.items()} if s.trajectory else None
-        soil_loss = self.erosion.loss(cand.mix, self.t).astype(np.float32) if s.trajectory else None
+        soil_loss = loss_t.astype(np.float32) if loss_t is not None else None
+        del loss_t
         return OptionTable(
             rows=pd.DataFrame(columns), parcels=_parcel_frame(self.parcels, region), mix_species=mix_species,
             years=s.start_year + self.t, net_trajectory=credited.astype(np.float32) if s.trajectory else None,
@@ -363,6 +368,15 @@ class _Rows:
                   "counted_pools": [p for p in POOLS if policy.counted(p)]},
             pool_trajectory=trajectory, soil_loss_trajectory=soil_loss,
         )
+
+
+def _total(parts: list[Array]) -> Array:
+    """Elementwise sum of equally shaped arrays, in order (the same numbers as ``np.sum(parts,
+    axis=0)`` without stacking them into one (parts x rows x years) copy first)."""
+    out = np.array(parts[0], dtype=float, copy=True)
+    for part in parts[1:]:
+        out += part
+    return out
 
 
 def _soil_credited(regrading: pd.DataFrame) -> NDArray[np.bool_]:

@@ -49,6 +49,14 @@ def test_schedule_writes_its_outputs(tranches) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["n_parcels"] == 34
     assert summary["one_lump"]["credited_tco2e"] > 0
+    # the presolve block with plan's keys; its bound is above the schedule (max carbon)
+    pre = summary["presolve"]
+    assert set(pre) == {"lagrangian_bound", "repaired_objective", "kept_share", "kept", "candidates", "evaluations",
+                        "converged", "row_prices"}
+    assert pre["lagrangian_bound"] >= summary["objective"] - 1e-6 * abs(summary["objective"])
+    assert pre["kept"] == summary["sizes"]["columns_kept"] <= pre["candidates"] == summary["sizes"]["columns_pruned"]
+    assert summary["bound"] <= pre["lagrangian_bound"] + 1e-6 and summary["gap"] <= 1e-3
+    assert {"columns", "prune", "presolve", "build", "solve", "plan"} <= set(summary["timings_s"])
     report = (out / "report.md").read_text()
     assert "## Periods" in report and "![works by year](gantt.svg)" in report
     svg = (out / "gantt.svg").read_text()

@@ -146,7 +146,7 @@ def summary_dict(result: ScheduleResult, frame: pd.DataFrame, periods: pd.DataFr
         "one_lump": _lump(result), "one_lump_note": result.one_lump_note or None,
         "delays": result.delays,
         "n_parcels": int(len(frame)), "n_not_yet": int(frame["period"].eq("not yet").sum()),
-        "n_options": int(len(result.table.rows)), "sizes": result.sizes,
+        "n_options": int(len(result.table.rows)), "sizes": result.sizes, "presolve": plan.presolve_summary(),
         "constraints": sorted(plan.model._coupling), "counted_pools": result.table.meta.get("counted_pools"),
         "accounting": result.table.meta.get("accounting"),
         "timings_s": {k: _num(v) for k, v in result.timings.items()}, "solver": sol.solver,
@@ -200,6 +200,18 @@ def _rows_text(result: ScheduleResult) -> list[str]:
     return out or ["- no coupling row could bind: every parcel took its best option and start"]
 
 
+def _presolve_text(result: ScheduleResult) -> list[str]:
+    """The Lagrangian presolve in one sentence (nothing when it was off)."""
+    pre, plan = result.plan.presolve, result.plan
+    if pre is None:
+        return []
+    minimise = result.spec.objective == "min-cost"
+    bound = -pre.bound if minimise else pre.bound
+    return [f"The Lagrangian presolve bounds the objective at {_fmt(bound, 2)} and kept {plan.columns.size:,} of "
+            f"{plan.n_columns:,} (option, start) choices ({100 * pre.kept_share:.1f} %): the others cannot be in a "
+            f"schedule as good as the one it repaired{'' if pre.plan is not None else ' (none was found: only choices no schedule can use were dropped)'}."]
+
+
 def report_markdown(result: ScheduleResult, frame: pd.DataFrame, periods: pd.DataFrame, summary: dict[str, Any],
                     maintenance_years: int) -> str:
     """report.md of a phased plan."""
@@ -215,7 +227,7 @@ def report_markdown(result: ScheduleResult, frame: pd.DataFrame, periods: pd.Dat
         f"# Phased restoration plan: {name}", "",
         f"{spec.n_periods} period(s) from {spec.starts[0]} ({', '.join(spec.labels())}); carbon counted to **{h}**. "
         f"Solver {sol.solver}: status **{sol.status}**, objective {summary['objective_name']} = "
-        f"{_fmt(sol.objective, 2)}, gap {gap}.", "",
+        f"{_fmt(sol.objective, 2)}, gap {gap}.", *_presolve_text(result), "",
         "## Carbon and money", "", *_totals_table(summary, h), "",
         *([f"The one-lump plan could not be solved: {result.one_lump_note}", ""] if result.one_lump_note else []),
         "## Periods", "", f"Money per period ({money}); the last period also pays the maintenance due after it "

@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy.optimize import linprog
@@ -294,6 +294,18 @@ def presolve_candidates(c: Candidates, s: PlanSettings, *, start: np.ndarray | N
     """``presolve`` of the plan model of candidates ``c`` under settings ``s`` (its objective in
     maximisation form: carbon, or minus cost for min-cost)."""
     return presolve(objective(c, s), coupling_rows(c, s), c.parcel, start=start, plans=plans, evaluator=evaluator)
+
+
+def presolve_summary(pre: Presolve, minimise: bool, candidates: int) -> dict[str, Any]:
+    """summary.json ``presolve`` (plan and schedule alike): the Lagrangian bound and the repaired
+    plan's objective in the model's units (costs for a minimisation), kept share and count of the
+    ``candidates`` (columns) before the presolve, evaluations, convergence and row prices. Its
+    seconds are ``timings_s.presolve``: summary.json is otherwise the same for the same input."""
+    sign = -1.0 if minimise else 1.0
+    return {"lagrangian_bound": sign * pre.bound,
+            "repaired_objective": None if pre.plan_value is None else sign * pre.plan_value,
+            "kept_share": pre.kept_share, "kept": int(pre.keep.sum()), "candidates": int(candidates),
+            "evaluations": pre.evaluations, "converged": pre.converged, "row_prices": pre.row_prices}
 
 
 def model_bound(pre: Presolve, s: PlanSettings) -> float:

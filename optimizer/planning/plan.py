@@ -26,10 +26,10 @@ from optimizer.planning.candidates import Candidates, select, subset
 from optimizer.planning.diagnose import explain_elastic, precheck
 from optimizer.errors import RunError
 from optimizer.planning.coupling import objective
-from optimizer.planning.lagrange import Presolve, model_bound, presolve_candidates
+from optimizer.planning.lagrange import Presolve, model_bound, presolve_candidates, presolve_summary
 from optimizer.planning.model import build_from_candidates
 from optimizer.inputs.settings import PlanSettings
-from optimizer.planning.solve import Solution, Solver, relative_gap
+from optimizer.planning.solve import Solution, Solver, with_bound
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +61,10 @@ class PlanResult:
         """summary.json ``presolve``: Lagrangian bound (model objective units), the repaired
         plan's objective, kept share of the candidates, evaluations (its seconds are
         ``timings_s.presolve``: summary.json is otherwise the same for the same input)."""
-        pre = self.presolve
-        if pre is None:
+        if self.presolve is None:
             return None
-        s = self.settings
-        sign = -1.0 if s.objective == "min-cost" else 1.0
-        before = self.selected.rows.size if self.selected is not None else pre.keep.size
-        return {"lagrangian_bound": model_bound(pre, s),
-                "repaired_objective": None if pre.plan_value is None else sign * pre.plan_value,
-                "kept_share": pre.kept_share, "kept": int(pre.keep.sum()), "candidates": int(before),
-                "evaluations": pre.evaluations, "converged": pre.converged,
-                "row_prices": pre.row_prices}
+        before = self.selected.rows.size if self.selected is not None else self.presolve.keep.size
+        return presolve_summary(self.presolve, self.settings.objective == "min-cost", before)
 
 
 @dataclass
@@ -96,16 +89,9 @@ def start_values(pre: Presolve | None, keep: np.ndarray) -> np.ndarray | None:
 
 def tighten(sol: Solution, pre: Presolve | None, s: PlanSettings) -> Solution:
     """The solution with the tighter of HiGHS's and the Lagrangian bound, and its gap."""
-    if pre is None or sol.objective is None:
+    if pre is None:
         return sol
-    lag = model_bound(pre, s)
-    if sol.bound is None:
-        bound = lag
-    else:
-        bound = max(sol.bound, lag) if s.objective == "min-cost" else min(sol.bound, lag)
-    gap = relative_gap(sol.objective, bound)
-    status = "optimal" if sol.status == "time_limit" and gap is not None and gap <= s.mip_gap else sol.status
-    return replace(sol, bound=bound, gap=gap, status=status)
+    return with_bound(sol, model_bound(pre, s), s.objective == "min-cost", s.mip_gap)
 
 
 def neighbourhood(cand: Candidates, settings: PlanSettings, pre: Presolve, solver: Solver) -> Presolve:

@@ -166,6 +166,19 @@ def objective_coefs(c: Columns, spec: ScheduleSpec) -> tuple[np.ndarray, str]:
     return c.carbon @ weights, "max"
 
 
+def distinct_columns(cols: list[np.ndarray]) -> list[int]:
+    """Positions of the criteria that repeat no earlier one up to a positive factor (first
+    occurrences, in order: the objective and the cost stay first, they choose the champions).
+    Compared by scaling each by its largest |value|, column against column: m^2 vector
+    comparisons instead of sorting m records of n fields each."""
+    scaled = [v / (float(np.abs(v).max()) or 1.0) if v.size else v for v in cols]
+    out: list[int] = []
+    for i, v in enumerate(scaled):
+        if not any(np.array_equal(v, scaled[j]) for j in out):
+            out.append(i)
+    return out
+
+
 def prune_columns(c: Columns, spec: ScheduleSpec, rows: list[ScheduleRow]) -> np.ndarray:
     """Columns dominated within their (parcel, period): True = drop.
 
@@ -176,54 +189,76 @@ def prune_columns(c: Columns, spec: ScheduleSpec, rows: list[ScheduleRow]) -> np
     coefs, sense = objective_coefs(c, spec)
     cols = [coefs if sense == "max" else -coefs, -(c.capital + c.maintenance)]
     cols += [-r.coefs if r.sense == "<=" else r.coefs for r in rows]
-    crit = np.column_stack(cols)
-    scale = np.abs(crit).max(axis=0)
-    if crit.shape[0]:  # first occurrences, in order: the objective and the cost stay first (champions)
-        crit = crit[:, np.sort(np.unique(crit / np.where(scale > 0, scale, 1.0), axis=1, return_index=True)[1])]
+    crit = np.column_stack([cols[i] for i in distinct_columns(cols)])
     k = spec.n_periods + 1
     group = c.parcel.astype(np.int64) * k + np.where(c.period == DEFER, k - 1, c.period)
     return dominated(group, crit)
 
 
 def _coupling(m: pyo.ConcreteModel, row: ScheduleRow) -> None:
-    """Add one row, divided by its largest |coefficient|; elastic rows get a slack."""
-    big = float(np.abs(row.coefs).max()) if row.coefs.size else 0.0
+    """Add one row, divided by its largest |coefficient| over the columns with a variable; the
+    decided columns' part moves to the rhs (a row only they carry is a constant: recorded, not
+    added). Elastic rows get a slack."""
+    coefs = row.coefs[m._var]
+    fixed = float(row.coefs[m._decided].sum())
+    big = float(np.abs(coefs).max()) if coefs.size else 0.0
     scale = big if big > 0 else 1.0
-    expr = _linear(row.coefs / scale, m._xs)
+    if not m._elastic and not np.any(coefs):
+        m._coupling[row.name] = (row.sense, float(row.rhs), scale)
+        return
+    expr = _linear(coefs / scale, m._xs)
     if row.kind in m._elastic:
         slack = pyo.Var(within=pyo.NonNegativeReals)
         m.add_component(f"slack_{row.name}", slack)
         m._slacks[row.name] = (slack, max(abs(row.rhs) / scale, 1e-6))
         expr = expr - slack if row.sense == "<=" else expr + slack
-    rhs = row.rhs / scale
+    rhs = (row.rhs - fixed) / scale
     m.add_component(row.name, pyo.Constraint(expr=expr <= rhs if row.sense == "<=" else expr >= rhs))
     m._coupling[row.name] = (row.sense, float(row.rhs), scale)
-    m._nnz += int(np.count_nonzero(row.coefs))
+    m._nnz += int(np.count_nonzero(coefs))
 
 
-def add_choices(m: pyo.ConcreteModel, c: Columns) -> None:
-    """x_j in {0, 1} for every column j (filters and pruning already applied)."""
-    m.J = pyo.RangeSet(0, c.size - 1)
+def decided_columns(c: Columns) -> np.ndarray:
+    """Columns that are the only one of their parcel (all but the first such parcel, so that a
+    model keeps at least one variable)."""
+    counts = np.bincount(c.parcel, minlength=c.n_parcels)
+    single = counts[c.parcel] == 1
+    if single.all() and single.size:
+        single[0] = False
+    return single
+
+
+def add_choices(m: pyo.ConcreteModel, c: Columns, decided: np.ndarray | None = None) -> None:
+    """x_j in {0, 1} for every column j (filters and pruning already applied) but the
+    ``decided`` ones (the only column of their parcel: x_j = 1 is a constant).
+
+    ``m._rows`` are the column positions of all of ``c``, ``m._var`` those with a variable.
+    """
+    decided = np.zeros(c.size, dtype=bool) if decided is None else decided
+    var = np.flatnonzero(~decided)
+    m.J = pyo.RangeSet(0, var.size - 1)
     m.x = pyo.Var(m.J, within=pyo.Binary)
     m._xs = list(m.x.values())
     m._rows = np.arange(c.size)
-    m._var = np.arange(c.size)
-    m._decided = np.zeros(c.size, dtype=bool)
+    m._var = var
+    m._decided = decided
     m._candidates = c
 
 
 def add_one_choice(m: pyo.ConcreteModel, c: Columns) -> None:
-    """sum_{j in J(p)} x_j = 1 for every parcel p (an option and start, or "not yet")."""
-    bounds = np.r_[group_starts(c.parcel), c.size].tolist()
+    """sum_{j in J(p)} x_j = 1 for every parcel p with a choice left (an option and start, or
+    "not yet")."""
+    parcel = c.parcel[m._var]
+    bounds = np.r_[group_starts(parcel), parcel.size].tolist()
     xs = m._xs
-    m.P = pyo.RangeSet(0, c.n_parcels - 1)
+    m.P = pyo.RangeSet(0, len(bounds) - 2)
 
     def rule(_m: pyo.ConcreteModel, p: int) -> object:
         lo, hi = bounds[p], bounds[p + 1]
         return LinearExpression(constant=0.0, linear_coefs=[1.0] * (hi - lo), linear_vars=xs[lo:hi]) == 1
 
     m.one_choice = pyo.Constraint(m.P, rule=rule)
-    m._nnz += c.size
+    m._nnz += int(parcel.size)
 
 
 def _add_kind(m: pyo.ConcreteModel, rows: list[ScheduleRow], kinds: tuple[str, ...]) -> None:
@@ -253,27 +288,35 @@ def add_milestones(m: pyo.ConcreteModel, rows: list[ScheduleRow]) -> None:
 
 
 def add_objective(m: pyo.ConcreteModel, coefs: np.ndarray, sense: str) -> None:
-    """max sum_j coefs_j x_j (or min); an elastic model minimises sum_r slack_r / |rhs_r|."""
+    """max sum_j coefs_j x_j (or min), the decided columns' part a constant; an elastic model
+    minimises sum_r slack_r / |rhs_r|."""
     if m._elastic:
         m.obj = pyo.Objective(expr=sum(v / scale for v, scale in m._slacks.values()), sense=pyo.minimize)
         return
-    m.obj = pyo.Objective(expr=_linear(coefs, m._xs), sense=pyo.maximize if sense == "max" else pyo.minimize)
+    expr = _linear(coefs[m._var], m._xs)
+    expr = LinearExpression(constant=float(coefs[m._decided].sum()), linear_coefs=list(expr.linear_coefs),
+                            linear_vars=list(expr.linear_vars))
+    m.obj = pyo.Objective(expr=expr, sense=pyo.maximize if sense == "max" else pyo.minimize)
 
 
 def build_schedule_model(c: Columns, rows: list[ScheduleRow], objective: tuple[np.ndarray, str],
-                         elastic: tuple[str, ...] = ()) -> pyo.ConcreteModel:
+                         elastic: tuple[str, ...] = (), fold: bool = False) -> pyo.ConcreteModel:
     """The phased-plan model over columns ``c`` with coupling ``rows``.
 
     ``elastic``: row kinds that get a slack; the objective is then the sum of relative slacks.
+    ``fold``: parcels left with one column (after the presolve's fixing) get no variable and no
+    one-choice row; their terms are constants (``decided_columns``): the same problem, smaller.
     The model carries what ``optimizer.planning.solve.solve`` reads (``_xs``, ``_rows`` = column
-    positions, ``_candidates`` = the columns).
+    positions, ``_var``, ``_decided``, ``_candidates`` = the columns).
     """
+    if elastic and fold:
+        raise ValueError("an elastic model is not folded")
     m = pyo.ConcreteModel(name="minesink_schedule")
     m._elastic = tuple(elastic)
     m._slacks = {}
     m._coupling = {}
     m._nnz = 0
-    add_choices(m, c)
+    add_choices(m, c, decided_columns(c) if fold else None)
     add_one_choice(m, c)
     add_budgets(m, rows)
     add_capacity(m, rows)
@@ -285,5 +328,6 @@ def build_schedule_model(c: Columns, rows: list[ScheduleRow], objective: tuple[n
 
 def model_size(m: pyo.ConcreteModel) -> dict[str, int]:
     """Binaries, constraints and nonzeros of a built schedule model."""
-    return {"variables": len(m._xs) + len(m._slacks), "constraints": len(m.P) + len(m._coupling),
+    added = sum(1 for name in m._coupling if m.component(name) is not None)
+    return {"variables": len(m._xs) + len(m._slacks), "constraints": len(m.P) + added,
             "nonzeros": int(m._nnz + len(m._slacks))}

@@ -25,6 +25,8 @@ from optimizer.planning.schedule import (ScheduleRow, build_schedule_model, mode
                                 prune_columns, schedule_rows)
 from optimizer.inputs.schedule_spec import ScheduleSpec
 from optimizer.inputs.settings import PlanSettings
+from optimizer.planning.lagrange import Presolve, presolve_summary
+from optimizer.planning.schedpresolve import presolve_columns, start_values, subset_rows, tighten
 from optimizer.planning.shift import Columns, build_columns
 from optimizer.planning.solve import Solution, solve
 
@@ -37,13 +39,19 @@ Progress = Callable[[str], None]
 
 @dataclass
 class Solved:
-    """One solved variant: its columns, rows, model and answer; ``chosen`` = column positions."""
+    """One solved variant: its columns (those the model was built on), rows, model and answer;
+    ``chosen`` = column positions. ``presolve`` (None when off) and ``n_columns`` (columns after
+    the per-start pruning, before the presolve) describe what the Lagrangian presolve did;
+    ``timings`` [s]: prune, presolve, build, solve."""
 
     spec: ScheduleSpec
     columns: Columns
     rows: list[ScheduleRow]
     model: pyo.ConcreteModel
     solution: Solution
+    presolve: Presolve | None = None
+    n_columns: int = 0
+    timings: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def chosen(self) -> np.ndarray:
@@ -56,6 +64,12 @@ class Solved:
     def spend(self) -> np.ndarray:
         """Money spent per period [CNY]."""
         return self.columns.spend[self.chosen].sum(axis=0)
+
+    def presolve_summary(self) -> dict[str, Any] | None:
+        """summary.json ``presolve``, the keys ``plan`` writes (``lagrange.presolve_summary``)."""
+        if self.presolve is None:
+            return None
+        return presolve_summary(self.presolve, self.spec.objective == "min-cost", self.n_columns)
 
 
 @dataclass
@@ -156,21 +170,35 @@ def explain(c: Columns, spec: ScheduleSpec, settings: PlanSettings) -> str:
 
 
 def solve_variant(base: Columns, spec: ScheduleSpec, settings: PlanSettings, *, prune: bool = True) -> Solved:
-    """Rows that can bind, per-start pruning, model and solve for one schedule over ``base``.
+    """Rows that can bind, per-start pruning, Lagrangian presolve, model and solve for one
+    schedule over ``base``.
 
-    Raises RunError with the explanation when no schedule is possible.
+    With ``settings.presolve`` the model is built on the columns the presolve keeps (parcels
+    left with one column folded into constants) and HiGHS starts from the repaired schedule;
+    the bound reported is the tighter of HiGHS's and the Lagrangian one. Raises RunError with
+    the explanation (over every pruned column) when no schedule is possible.
     """
+    t0 = time.perf_counter()
     rows = schedule_rows(base, spec, settings)
     c = base.subset(~prune_columns(base, spec, rows)) if prune else base
     rows = schedule_rows(c, spec, settings)
     msgs = precheck_messages(c, rows)
     if msgs:
         raise RunError("no schedule is possible: " + "; ".join(msgs))
-    model = build_schedule_model(c, rows, objective_coefs(c, spec))
-    sol = solve(model, settings)
+    t1 = time.perf_counter()
+    pre = presolve_columns(c, spec, rows) if settings.presolve else None
+    kept, kept_rows = c, rows
+    if pre is not None and not pre.keep.all():
+        kept, kept_rows = c.subset(pre.keep), subset_rows(rows, pre.keep)
+    t2 = time.perf_counter()
+    model = build_schedule_model(kept, kept_rows, objective_coefs(kept, spec), fold=pre is not None)
+    t3 = time.perf_counter()
+    sol = solve(model, settings, start=start_values(pre))
     if sol.status == "infeasible":
         raise RunError("no schedule is possible: " + explain(c, spec, settings))
-    return Solved(spec, c, rows, model, sol)
+    timings: dict[str, float | None] = {"prune": t1 - t0, "presolve": None if pre is None else t2 - t1,
+                                        "build": t3 - t2, "solve": sol.solve_s}
+    return Solved(spec, kept, kept_rows, model, tighten(sol, pre, spec, settings.mip_gap), pre, c.size, timings)
 
 
 def total_money(spec: ScheduleSpec) -> float | None:
@@ -259,9 +287,10 @@ def schedule(table: OptionTable, spec: ScheduleSpec, settings: PlanSettings, *, 
     size = model_size(plan.model)
     result.sizes = {"option_rows": int(len(table.rows)), "rows_allowed": base.n_rows_allowed,
                     "options_kept": base.n_options_kept, "columns": base.n_columns_built,
-                    "binaries": plan.columns.size, "constraints": size["constraints"], "nonzeros": size["nonzeros"]}
+                    "columns_pruned": plan.n_columns, "columns_kept": plan.columns.size,
+                    "binaries": size["variables"], "constraints": size["constraints"], "nonzeros": size["nonzeros"]}
     estimate = (table.meta.get("timings_s") or {}).get("estimate")
-    result.timings = {"estimate": estimate, "columns": t_columns, "plan": t_plan, "solve": plan.solution.solve_s,
+    result.timings = {"estimate": estimate, "columns": t_columns, **plan.timings, "plan": t_plan,
                       "one_lump": t3 - t2 if result.one_lump is not None else None,
                       "delays": t4 - t3 if result.delays else None, "write": None}
     return result

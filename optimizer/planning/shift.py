@@ -478,7 +478,11 @@ def _figures(table: OptionTable, traj: Trajectories, spec: ScheduleSpec, base: _
     total_loss = np.where(base.natural, area * _untreated_loss(traj, parcel, h - o), untreated + after)
     worked = np.where(base.natural, 0.0, area)
     layer = {lay: area * table.rows[f"{lay}_share"].to_numpy(dtype=float)[row] for lay in LAYERS}
-    _, species = _active_shares(table, row, traj.codes, settings, area)
+    # species areas depend on the option row only: computed once per row, gathered per column
+    once, back = np.unique(row, return_inverse=True)
+    _, species_once = _active_shares(table, once, traj.codes, settings,
+                                     table.rows["area_ha"].to_numpy(dtype=float)[once])
+    species = {sp: values[back] for sp, values in species_once.items()}
     parcel_area = table.parcels["area_ha"].to_numpy(dtype=float)
     return Columns(parcel=parcel, row=row, period=base.period, start=base.start, natural=base.natural,
                    years=tuple(int(y) for y in years), carbon=carbon, spend=spend, capital=capital,

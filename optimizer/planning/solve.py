@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -67,6 +67,19 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None or not math.isfinite(objective) or not math.isfinite(bound):
         return None
     return abs(bound - objective) / max(abs(objective), 1e-9)
+
+
+def with_bound(sol: Solution, bound: float, minimise: bool, mip_gap: float) -> Solution:
+    """``sol`` with the tighter of its own bound and ``bound`` (another valid bound on the same
+    problem, e.g. the Lagrangian one), the gap against it, and status ``optimal`` when a
+    time-limited solve is proven within ``mip_gap`` by it."""
+    if sol.objective is None:
+        return sol
+    if sol.bound is not None:
+        bound = max(sol.bound, bound) if minimise else min(sol.bound, bound)
+    gap = relative_gap(sol.objective, bound)
+    status = "optimal" if sol.status == "time_limit" and gap is not None and gap <= mip_gap else sol.status
+    return replace(sol, bound=bound, gap=gap, status=status)
 
 
 def _values(model: pyo.ConcreteModel) -> np.ndarray:
