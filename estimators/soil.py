@@ -364,20 +364,37 @@ def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array
     starting stock, 1 plant input, 2 amendments - which RothC, linear in carbon for given rate
     modifiers, carries independently.  The last axis of the result is (all active pools, HUM).
     Year y + 1 is stored in column ``slot[y]`` (-1: not kept).
+
+    Only the plant input arrives every year, so only component 1 is stepped year by year; the
+    starting stock and a one-off amendment are carried to the kept years by the product of the
+    group's year maps (one 4 x 4 product a year for the group, not one per row).  Products use
+    stacked (r, 1, 4) x (4, 4) matmuls, whose result per row does not depend on how many rows
+    there are (a 2-D BLAS product may round differently for different row counts).
     """
     n_years = to_dpm.shape[1]
     out = np.empty((state.shape[0], int(slot.max()) + 1, 3, 2))
     year_t = maps.year.transpose(0, 2, 1)
+    once = (fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0])[:, None, :]
+    start = state[:, 0][:, None, :]
+    plant = state[:, 1][:, None, :]
+    amended = state[:, 2][:, None, :] @ year_t[0] + once
+    since_start = year_t[0]  # product of the year maps from year 1 to y + 1
+    since_once = np.eye(4)  # ... from year 2 to y + 1 (the amendment lands during year 1)
     for y in range(n_years):
-        state = state @ year_t[y]
-        state[:, 1] += to_dpm[:, y, None] * maps.dpm[y] + to_rpm[:, y, None] * maps.rpm[y]
+        plant = plant @ year_t[y]
+        plant[:, 0] += to_dpm[:, y, None] * maps.dpm[y] + to_rpm[:, y, None] * maps.rpm[y]
+        if y > 0:
+            since_start = since_start @ year_t[y]
+            since_once = since_once @ year_t[y]
+            if fym_yearly is not None:
+                amended = amended @ year_t[y]
         if fym_yearly is not None:
-            state[:, 2] += fym_yearly[:, y, None] * maps.fym[y]
-        if y == 0:
-            state[:, 2] += fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0]
+            amended[:, 0] += fym_yearly[:, y, None] * maps.fym[y]
         if slot[y] >= 0:
-            out[:, slot[y], :, 0] = state.sum(axis=2)
-            out[:, slot[y], :, 1] = state[:, :, 3]
+            parts = (start @ since_start, plant, amended if fym_yearly is not None else amended @ since_once)
+            for c, part in enumerate(parts):
+                out[:, slot[y], c, 0] = part[:, 0].sum(axis=1)
+                out[:, slot[y], c, 1] = part[:, 0, 3]
     return out
 
 

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from estimators.table import LAYERS, OptionTable
 from optimizer.errors import InputError, RunError
@@ -65,7 +66,9 @@ def carbon_column(table: OptionTable) -> str:
 
 def parcel_codes(table: OptionTable) -> np.ndarray:
     """Code (position in ``table.parcels``) of every option row's parcel."""
-    codes = table.parcels.index.get_indexer(table.rows["parcel_id"].to_numpy())
+    rows_code, ids = pd.factorize(table.rows["parcel_id"])  # few distinct ids: look each up once
+    codes = table.parcels.index.get_indexer(np.asarray(ids, dtype=object))[rows_code] if len(rows_code) \
+        else np.zeros(0, dtype=np.intp)
     if (codes < 0).any():
         bad = table.rows["parcel_id"].to_numpy()[codes < 0][0]
         raise ValueError(f"option table row for parcel '{bad}' that is not in the parcel list")
@@ -93,17 +96,20 @@ def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.
         i = bad[0]
         raise InputError.at("parcels.csv", f"parcel {ids[i]}: status '{status[i]}' is not one of "
                             "lock_in, lock_out or blank", i + line, "status")
-    option = table.rows["option_id"].to_numpy(dtype=object)
-    is_natural = option == NATURAL
-    row_status, row_forced = status[codes], forced[codes]
+    option = table.rows["option_id"]
+    is_natural = (option == NATURAL).to_numpy(dtype=bool)
+    row_status = status[codes]
     ok = np.ones(len(option), dtype=bool)
     ok &= ~((row_status == "lock_out") & ~is_natural)
     ok &= ~((row_status == "lock_in") & is_natural)
-    has_forced = row_forced != ""
-    ok &= ~has_forced | (option == row_forced)
-    # every forced option must exist for its parcel
     known = np.zeros(len(ids), dtype=bool)
-    np.logical_or.at(known, codes, has_forced & (option == row_forced))
+    if (forced != "").any():
+        row_forced = forced[codes]
+        has_forced = row_forced != ""
+        takes = has_forced & (option.to_numpy(dtype=object) == row_forced)
+        ok &= ~has_forced | takes
+        # every forced option must exist for its parcel
+        np.logical_or.at(known, codes, takes)
     missing = np.flatnonzero((forced != "") & ~known)
     if missing.size:
         i = missing[0]
