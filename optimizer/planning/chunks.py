@@ -177,19 +177,25 @@ def estimate_candidates(project: Project, settings: PlanSettings, *, horizon_yea
 
 def _on_dask(client: Any, project: Project, est: EstimateSettings, settings: PlanSettings,
              parts: list[tuple[int, int]], progress: Callable[[int, int], None] | None) -> list[Slice]:
-    """The slices as Dask tasks (the catalogue scattered once); results in slice order."""
+    """The slices as Dask tasks (the catalogue scattered once); results in slice order.
+
+    Each slice is fetched as soon as it is done and its future released, so a worker holds only
+    the slices it is working on, not every result until the end."""
     from dask.distributed import as_completed
 
     catalogue = client.scatter(project.catalogue, broadcast=True)
     futures = [client.submit(estimate_slice, project.parcels.iloc[lo:hi].reset_index(drop=True), catalogue,
                              project.region, est, settings, lo, pure=False)
                for lo, hi in parts]
-    done = 0
-    for _ in as_completed(futures):
-        done += 1
+    position = {future.key: i for i, future in enumerate(futures)}
+    results: list[Slice | None] = [None] * len(parts)
+    for done, (future, value) in enumerate(as_completed(futures, with_results=True), start=1):
+        results[position[future.key]] = value
+        future.release()
         if progress is not None:
             progress(done, len(parts))
-    return client.gather(futures)
+    del futures
+    return [r for r in results if r is not None]
 
 
 def make_client(workers: int | None = None, scheduler: str | None = None) -> Any:
