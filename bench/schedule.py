@@ -29,7 +29,7 @@ from _common import emit, peak_rss_mb, stage  # noqa: E402
 
 from optimizer.errors import RunError  # noqa: E402
 from optimizer.inputs.project import load_project  # noqa: E402
-from optimizer.inputs.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
+from optimizer.planning.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
 from optimizer.inputs.schedule_spec import ScheduleSpec  # noqa: E402
 from optimizer.inputs.synth import write_synth_project  # noqa: E402
 from optimizer.planning.pipeline import plan_settings  # noqa: E402

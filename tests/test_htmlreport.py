@@ -186,7 +186,7 @@ def test_csv_project_without_coordinates_gets_a_treemap_with_parcels_sized_by_ar
 
 
 def test_cost_items_add_up_to_each_parcels_cost(demo):
-    from optimizer.outputs.planfacts import cost_items
+    from optimizer.planning.planfacts import cost_items
     from optimizer.inputs.project import load_project
 
     project = load_project(EXAMPLE)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from optimizer.planning.pipeline import estimate
 from optimizer.inputs.project import load_project
-from optimizer.inputs.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
+from optimizer.planning.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
 from projfix import EXAMPLE
 
 

@@ -14,7 +14,7 @@ from optimizer.planning.pipeline import estimate, plan_settings
 from optimizer.planning.plan import plan
 from optimizer.inputs.project import load_project
 from optimizer.inputs.schedule_spec import ScheduleSpec
-from optimizer.inputs.schedule_inputs import maintenance_years
+from optimizer.planning.schedule_inputs import maintenance_years
 from optimizer.planning.scheduling import schedule
 from optimizer.inputs.settings import PlanSettings
 from optimizer.planning.shift import DEFER

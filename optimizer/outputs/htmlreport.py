@@ -5,7 +5,7 @@ template ``optimizer/outputs/templates/report.html.j2`` (inline CSS, SVG figures
 network): summary and accounting policy, the map (``optimizer.outputs.parcelmap``), the figures
 (``optimizer.outputs.figures``), the per-parcel table with species, densities, tonnages, earthwork and the
 why (``optimizer.planning.why``), the constraints with units, the assumptions the plan actually uses, the
-references they cite (``optimizer.outputs.provenance``) and the versions of minesink, data and solver.
+references they cite (``optimizer.inputs.provenance``) and the versions of minesink, data and solver.
 
 ``html_writer(project, frontier)`` returns the ``extra`` callback ``optimizer.outputs.report.write_outputs``
 calls, so report.html is written into the same atomic output folder as plan.csv.
@@ -28,10 +28,10 @@ from estimators.table import LAYERS
 from optimizer.outputs import figures
 from optimizer.inputs.data import data_dir
 from optimizer.outputs.parcelmap import layout_for, map_svg
-from optimizer.outputs.planfacts import cost_items, mix_facts
+from optimizer.planning.planfacts import cost_items, mix_facts
 from optimizer.planning.plan import PlanResult
 from optimizer.inputs.project import Project
-from optimizer.outputs.provenance import read_sources, references, used_rows
+from optimizer.inputs.provenance import read_sources, references, used_rows
 from optimizer.planning.trajectory import pool_trajectory
 from optimizer.planning.why import reason_label, why_frame
 

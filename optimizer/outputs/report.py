@@ -24,7 +24,7 @@ from optimizer.planning.diagnose import cny
 from optimizer.inputs.csvio import write_folder_atomic
 from optimizer.planning.plan import PlanResult
 from optimizer.outputs.planout import excel_safe, formatted_floats, parcel_section, status_banner, with_parcel_extra
-from optimizer.outputs.provenance import minesink_version
+from optimizer.inputs.provenance import minesink_version
 from optimizer.inputs.settings import PlanSettings
 
 FLOAT_FORMAT = "%.4f"

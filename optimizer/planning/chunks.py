@@ -40,7 +40,7 @@ from estimators.table import OptionTable
 from optimizer.planning.candidates import Candidates, Extremes, candidate_arrays, extremes, finish, prune_superset
 from optimizer.errors import InputError
 from optimizer.planning.pipeline import catalogue_assumptions, estimate_meta, estimate_settings, used_keys
-from optimizer.outputs.planfacts import add_plan_facts
+from optimizer.planning.planfacts import add_plan_facts
 from optimizer.inputs.project import Project
 from optimizer.inputs.settings import CHUNK_SIZE, PlanSettings
 

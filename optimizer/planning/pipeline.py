@@ -21,9 +21,9 @@ from estimators.suitability import suitability
 from estimators.table import OptionTable
 from optimizer.inputs.accounting import default_policy, defaults_table
 from optimizer.errors import InputError
-from optimizer.outputs.planfacts import add_plan_facts
+from optimizer.planning.planfacts import add_plan_facts
 from optimizer.inputs.project import Project
-from optimizer.outputs.provenance import data_hash
+from optimizer.inputs.provenance import data_hash
 from optimizer.inputs.settings import PlanSettings
 
 __all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]

@@ -54,7 +54,7 @@ def schedule_cmd(
 ) -> None:
     """Phase the restoration over years: which parcels first, carbon by 2030 and the horizon."""
     from optimizer.planning.pipeline import plan_settings
-    from optimizer.inputs.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
+    from optimizer.planning.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years
     from optimizer.outputs.schedule_report import write_schedule
     from optimizer.planning.scheduling import schedule
 

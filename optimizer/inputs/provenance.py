@@ -62,7 +62,7 @@ def used_rows(catalogue: Any, region: str, plan: pd.DataFrame, cost_items: list[
     """Catalogue rows the plan uses, one per row (``USED_COLUMNS``), tables in a fixed order.
 
     ``plan`` needs columns regrading, amendment, mix; ``cost_items`` are the costs.csv items the
-    plan's options are priced with (``optimizer.outputs.planfacts.cost_items``).
+    plan's options are priced with (``optimizer.planning.planfacts.cost_items``).
     """
     mixes_used = set(plan["mix"].astype(str))
     mixes = catalogue.mixes[(catalogue.mixes["region"] == region) & catalogue.mixes["mix"].isin(mixes_used)]
