@@ -361,7 +361,7 @@ class _Rows:
         soil_loss = loss_t.astype(np.float32) if loss_t is not None else None
         del loss_t
         return OptionTable(
-            rows=pd.DataFrame(columns), parcels=_parcel_frame(self.parcels, region), mix_species=mix_species,
+            rows=_frame(columns), parcels=_parcel_frame(self.parcels, region), mix_species=mix_species,
             years=s.start_year + self.t, net_trajectory=credited.astype(np.float32) if s.trajectory else None,
             start_year=s.start_year, horizon_year=s.horizon_year,
             meta={"region": str(region["region"]), "accounting": policy.to_dict(),
@@ -377,6 +377,14 @@ def _total(parts: list[Array]) -> Array:
     for part in parts[1:]:
         out += part
     return out
+
+
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """The option rows as a DataFrame without pandas' block consolidation (a second copy of a
+    million-row table). Every numpy column is made contiguous first: a strided column (one year
+    of a pool array) would make later dot products round differently from a contiguous one."""
+    return pd.DataFrame({k: np.ascontiguousarray(v) if isinstance(v, np.ndarray) else v
+                         for k, v in columns.items()}, copy=False)
 
 
 def _soil_credited(regrading: pd.DataFrame) -> NDArray[np.bool_]:
