@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import optimizer.planning.frontier as fr
+from optimizer.outputs.planout import FLOAT_FORMAT
 from optimizer.cli.app import run
 from optimizer.errors import InputError, RunError
 from optimizer.planning.frontier import frontier, frontier_frame
@@ -141,7 +142,7 @@ def test_csv_is_deterministic():
     table = make_option_table(10, 5, 4, tolerance=1e9)
     a = frontier_frame(frontier(table, PlanSettings(mip_gap=0.0), 3))
     b = frontier_frame(frontier(table, PlanSettings(mip_gap=0.0), 3))
-    assert a.to_csv(float_format=fr.FLOAT_FORMAT) == b.to_csv(float_format=fr.FLOAT_FORMAT)
+    assert a.to_csv(float_format=FLOAT_FORMAT) == b.to_csv(float_format=FLOAT_FORMAT)
     assert list(a.columns) == list(fr.CSV_COLUMNS)
 
 

@@ -108,7 +108,7 @@ def test_a_failed_write_keeps_the_old_output_whole(tmp_path, capsys, monkeypatch
         path.write_text("half a plan", encoding="utf-8")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(optimizer.outputs.report, "_write_csv", full_disk)
+    monkeypatch.setattr(optimizer.outputs.report, "write_csv", full_disk)
     capsys.readouterr()
     assert run(["plan", str(root), "-o", str(out), "--force", "--budget", "5000000"]) == 1
     err = _err(capsys)
@@ -201,11 +201,11 @@ def test_sigterm_while_writing_removes_the_temporary_folder(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys
         import optimizer.outputs.report as report
-        real = report._write_csv
+        real = report.write_csv
         def write_then_term(frame, path):
             real(frame, path)
             os.kill(os.getpid(), signal.SIGTERM)
-        report._write_csv = write_then_term
+        report.write_csv = write_then_term
         sys.argv = ["minesink", "plan", {str(root)!r}, "-o", {str(out)!r}]
         from optimizer.cli.entry import main
         main()

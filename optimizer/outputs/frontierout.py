@@ -30,16 +30,15 @@ def point_plan_name(point: int, n_points: int) -> str:
 
 def write_point_plans(result: object, table: OptionTable, folder: Path) -> list[str]:
     """Write the plan of every frontier point under ``folder``/plans; return the relative names."""
-    from optimizer.outputs.planout import excel_safe
-    from optimizer.outputs.report import CSV_ENCODING, FLOAT_FORMAT, rows_frame
+    from optimizer.outputs.planout import excel_safe, write_csv
+    from optimizer.outputs.report import rows_frame
 
     points = getattr(result, "points")
     (folder / "plans").mkdir(exist_ok=True)
     names = []
     for i, point in enumerate(points, start=1):
         name = point_plan_name(i, len(points))
-        excel_safe(rows_frame(table, point.rows)).to_csv(folder / name, index=False, float_format=FLOAT_FORMAT,
-                                                         lineterminator="\n", encoding=CSV_ENCODING)
+        write_csv(excel_safe(rows_frame(table, point.rows)), folder / name)
         names.append(name)
     return names
 

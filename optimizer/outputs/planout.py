@@ -14,6 +14,7 @@ solver-status banner and the per-parcel section of the report.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,17 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
             text[risky] = ["'" + v for v in text[risky]]
             out[column] = text
     return out
+
+
+#: how minesink's CSV outputs write floats, and their encoding (UTF-8 with a byte-order mark, so
+#: that Excel reads Chinese names correctly)
+FLOAT_FORMAT = "%.4f"
+CSV_ENCODING = "utf-8-sig"
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as one of minesink's CSV outputs (plan.csv and its relatives)."""
+    formatted_floats(frame, FLOAT_FORMAT).to_csv(path, index=False, lineterminator="\n", encoding=CSV_ENCODING)
 
 
 def formatted_floats(frame: pd.DataFrame, fmt: str) -> pd.DataFrame:

@@ -23,11 +23,10 @@ from optimizer.planning.candidates import carbon_column, tolerance_of
 from optimizer.planning.diagnose import cny
 from optimizer.inputs.csvio import write_folder_atomic
 from optimizer.planning.plan import PlanResult
-from optimizer.outputs.planout import excel_safe, formatted_floats, parcel_section, status_banner, with_parcel_extra
+from optimizer.outputs.planout import excel_safe, parcel_section, status_banner, with_parcel_extra, write_csv
 from optimizer.inputs.provenance import minesink_version
 from optimizer.inputs.settings import PlanSettings
 
-FLOAT_FORMAT = "%.4f"
 PLAN_COLUMNS = (
     "parcel_id", "area_ha", "option_id", "regrading", "amendment", "mix", "credited_tco2e", "carbon_tco2e",
     "additional_tco2e", "baseline_tco2e", "credited_2030_tco2e", "carbon_2030_tco2e", "cost_cny", "capital_cny",
@@ -36,8 +35,6 @@ PLAN_COLUMNS = (
     "soil_stable_tco2e", "buffer_pct", "option_type", "earthwork_m3", "status", "forced_option",
     "amendment_t", *(f"{lay}_stems_per_ha" for lay in LAYERS), "seed_kg_per_ha",
 )
-#: plan.csv is read by Excel: a byte-order mark makes it take the file as UTF-8
-CSV_ENCODING = "utf-8-sig"
 
 
 def plan_frame(result: PlanResult) -> pd.DataFrame:
@@ -369,10 +366,6 @@ def report_markdown(result: PlanResult, frame: pd.DataFrame, summary: dict[str, 
     return "\n".join(lines)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    formatted_floats(frame, FLOAT_FORMAT).to_csv(path, index=False, lineterminator="\n", encoding=CSV_ENCODING)
-
-
 def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
                   extra: Callable[[pd.DataFrame, Path], None] | None = None) -> dict[str, Any]:
     """Write plan.csv, summary.json and report.md into ``outdir`` atomically; return the summary.
@@ -386,9 +379,9 @@ def write_outputs(result: PlanResult, outdir: str | Path, force: bool = False,
     def fill(tmp: Path) -> dict[str, Any]:
         own = result.table.meta.get("parcel_extra")  # the parcel file's own columns (names, codes)
         frame = with_parcel_extra(plan_frame(result), own)
-        _write_csv(excel_safe(frame), tmp / "plan.csv")
+        write_csv(excel_safe(frame), tmp / "plan.csv")
         for name, extra_frame in result.extras.get("csv", {}).items():
-            _write_csv(excel_safe(extra_frame), tmp / name)
+            write_csv(excel_safe(extra_frame), tmp / name)
         if extra is not None:
             extra(frame, tmp)
         summary = summary_dict(result, frame)

@@ -21,12 +21,10 @@ import pandas as pd
 
 from optimizer.inputs.csvio import write_folder_atomic
 from optimizer.outputs.gantt import gantt_svg
-from optimizer.outputs.planout import excel_safe, status_banner, with_parcel_extra
+from optimizer.outputs.planout import excel_safe, status_banner, with_parcel_extra, write_csv
 from optimizer.planning.scheduling import ScheduleResult, Solved, total_money
 from optimizer.planning.shift import DEFER, origins
 
-FLOAT_FORMAT = "%.4f"
-CSV_ENCODING = "utf-8-sig"
 
 
 def _years(result: ScheduleResult) -> list[int]:
@@ -258,8 +256,6 @@ def report_markdown(result: ScheduleResult, frame: pd.DataFrame, periods: pd.Dat
     return "\n".join(lines)
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding=CSV_ENCODING)
 
 
 def write_schedule(result: ScheduleResult, outdir: str | Path, *, maintenance_years: int,
@@ -272,8 +268,8 @@ def write_schedule(result: ScheduleResult, outdir: str | Path, *, maintenance_ye
         frame = schedule_frame(result)
         periods = periods_frame(result)
         # the parcel file's own columns (names, codes) beside each parcel; Excel-safe text
-        _write_csv(excel_safe(with_parcel_extra(frame, result.table.meta.get("parcel_extra"))), tmp / "schedule.csv")
-        _write_csv(excel_safe(periods), tmp / "periods.csv")
+        write_csv(excel_safe(with_parcel_extra(frame, result.table.meta.get("parcel_extra"))), tmp / "schedule.csv")
+        write_csv(excel_safe(periods), tmp / "periods.csv")
         (tmp / "gantt.svg").write_text(gantt_svg(frame, periods, int(result.table.start_year), maintenance_years,
                                                  result.horizon_year), encoding="utf-8")
         summary = summary_dict(result, frame, periods)

@@ -52,9 +52,6 @@ from optimizer.planning.solve import Solution, Solver
 
 log = logging.getLogger(__name__)
 
-FLOAT_FORMAT = "%.4f"
-#: frontier.csv is read by Excel, like plan.csv: UTF-8 with a byte-order mark
-CSV_ENCODING = "utf-8-sig"
 CSV_COLUMNS = ("point", "budget_cny", "cost_cny", "carbon_tco2e", "additional_tco2e",
                "marginal_cny_per_tco2e", "status", "gap", "carried_forward")
 #: carbon differences below this fraction of the largest carbon count as "no change"
@@ -289,12 +286,12 @@ def write_frontier(result: FrontierResult, outdir: str | Path, force: bool = Fal
     non-empty ``outdir`` is an InputError unless ``force``.
     """
     from optimizer.outputs.frontierout import frontier_png, write_point_plans
+    from optimizer.outputs.planout import write_csv
 
     t0 = time.perf_counter()
 
     def fill(tmp: Path) -> dict[str, Any]:
-        frontier_frame(result).to_csv(tmp / "frontier.csv", index=False, float_format=FLOAT_FORMAT,
-                                      lineterminator="\n", encoding=CSV_ENCODING)
+        write_csv(frontier_frame(result), tmp / "frontier.csv")
         plotted = frontier_png(result, tmp / "frontier.png", budget_cny)
         plans = write_point_plans(result, table, tmp) if table is not None else []
         result.timings["write"] = time.perf_counter() - t0

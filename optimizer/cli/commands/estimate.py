@@ -15,9 +15,8 @@ from optimizer.cli.commands.common import allow_outside_option, check_horizon, l
 from optimizer.inputs.csvio import write_atomic
 from optimizer.errors import InputError
 from optimizer.outputs.files import check_outfile, output_lock
-from optimizer.outputs.planout import excel_safe
+from optimizer.outputs.planout import CSV_ENCODING, excel_safe
 
-CSV_ENCODING = "utf-8-sig"  # a BOM lets Excel read UTF-8 (Chinese parcel names) correctly
 
 
 def check_table_path(out: Path, force: bool, protect: list[Path]) -> None:
