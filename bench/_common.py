@@ -8,7 +8,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -36,11 +36,15 @@ def emit(result: dict[str, Any], as_json: bool) -> None:
         print(f"{key:>24}: {value}")
 
 
-def synth_and_estimate(folder: Path, parcels: int, region: str, seed: int, timings: dict[str, float]) -> tuple:
-    """Write a synthetic project into ``folder``, load it and build its option table (timed)."""
-    from optimizer.planning.pipeline import estimate
+def synth_and_estimate(folder: Path, parcels: int, region: str, seed: int, timings: dict[str, float],
+                       estimate: Callable[[Any], Any] | None = None) -> tuple:
+    """Write a synthetic project into ``folder``, load it and build its option table (timed);
+    ``estimate(project)`` builds the table (default ``optimizer.planning.pipeline.estimate``)."""
     from optimizer.inputs.project import load_project
     from optimizer.inputs.synth import write_synth_project
+
+    if estimate is None:
+        from optimizer.planning.pipeline import estimate
 
     with stage(timings, "synth"):
         write_synth_project(folder, parcels, region=region, seed=seed)
@@ -49,3 +53,11 @@ def synth_and_estimate(folder: Path, parcels: int, region: str, seed: int, timin
     with stage(timings, "estimate"):
         table = estimate(project)
     return project, table
+
+
+def run_and_emit(run: Callable[[Any], dict[str, Any]], args: Any) -> None:
+    """``run(args)``, its wall time as ``wall_s``, printed by ``emit``."""
+    started = time.perf_counter()
+    result = run(args)
+    result["wall_s"] = round(time.perf_counter() - started, 2)
+    emit(result, args.json)

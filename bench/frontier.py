@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, peak_rss_mb, synth_and_estimate  # noqa: E402
+from _common import run_and_emit, peak_rss_mb, synth_and_estimate  # noqa: E402
 
 from optimizer.planning.frontier import frontier  # noqa: E402
 from optimizer.planning.pipeline import plan_settings  # noqa: E402
@@ -68,11 +68,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--min-tree-share", type=float, default=0.3)
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    result = run(args)
-    result["wall_s"] = round(time.perf_counter() - started, 2)
-    emit(result, args.json)
+    run_and_emit(run, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, peak_rss_mb, stage  # noqa: E402
+from _common import run_and_emit, peak_rss_mb, stage  # noqa: E402
 from model_naive import build_model_naive, solve_naive  # noqa: E402
 
 from optimizer.planning.chunks import close_client, estimate_candidates, make_client  # noqa: E402
@@ -169,11 +169,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="estimate on a local Dask cluster of N workers")
     parser.add_argument("--scheduler", default=None, help="estimate on the Dask scheduler at ADDRESS")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    started = time.perf_counter()
-    result = run(args)
-    result["wall_s"] = round(time.perf_counter() - started, 2)
-    emit(result, args.json)
+    run_and_emit(run, parser.parse_args())
 
 
 if __name__ == "__main__":

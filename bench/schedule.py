@@ -25,13 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, peak_rss_mb, stage  # noqa: E402
+from _common import emit, peak_rss_mb, stage, synth_and_estimate  # noqa: E402
 
 from optimizer.errors import RunError  # noqa: E402
-from optimizer.inputs.project import load_project  # noqa: E402
 from optimizer.planning.schedule_inputs import earliest_years, estimate_trajectories, maintenance_years  # noqa: E402
 from optimizer.inputs.schedule_spec import ScheduleSpec  # noqa: E402
-from optimizer.inputs.synth import write_synth_project  # noqa: E402
 from optimizer.planning.pipeline import plan_settings  # noqa: E402
 from optimizer.planning.schedule import model_size  # noqa: E402
 from optimizer.planning.scheduling import solve_variant  # noqa: E402
@@ -47,13 +45,8 @@ def run(parcels: int, periods: int, region: str, seed: int, gap: float, time_lim
     t: dict[str, float] = {}
     load_start = _load()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "project"
-        with stage(t, "synth"):
-            write_synth_project(folder, parcels, region=region, seed=seed)
-        with stage(t, "load"):
-            project = load_project(folder)
-        with stage(t, "estimate"):
-            table = estimate_trajectories(project)
+        project, table = synth_and_estimate(Path(tmp) / "project", parcels, region, seed, t,
+                                            estimate=estimate_trajectories)
     s0 = project.start_year
     budget = float(project.budget_cny or 0.0)
     spec = ScheduleSpec(starts=tuple(range(s0, s0 + periods)), ends=tuple(range(s0, s0 + periods)),

@@ -58,16 +58,22 @@ def _pool(R: Relaxation, delta: np.ndarray, gain: np.ndarray, lam: np.ndarray) -
     return np.unique(np.concatenate([_top(R, k, each) for k in keys]))
 
 
-def _pair_grid(R: Relaxation, pool: np.ndarray, delta: np.ndarray, gain: np.ndarray,
-               ax: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row values (m, k, k) and gains (k, k) after each pair of the pool; pairs in one parcel
-    are marked invalid (third result False)."""
+def _pair_grid(R: Relaxation, cur: np.ndarray,
+               lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every pair of moves from the pool of ``cur``: (row values now (m,), single-move row changes
+    (m, n), pool (k,), row values after each pair (m, k, k), their gains (k, k), valid (k, k):
+    False for two moves in one parcel). None when the pool has fewer than two moves."""
+    ax = R.A[:, cur].sum(axis=1)
+    delta, gain = _moves(R, cur)
+    pool = _pool(R, delta, gain, lam)
+    if pool.size < 2:
+        return None
     d = delta[:, pool]
     values = ax[:, None, None] + d[:, :, None] + d[:, None, :]
     total = gain[pool][:, None] + gain[pool][None, :]
     parcel = R.parcel[pool]
     valid = parcel[:, None] != parcel[None, :]
-    return values, total, valid
+    return ax, delta, pool, values, total, valid
 
 
 def _apply(R: Relaxation, cur: np.ndarray, moves: list[int]) -> None:
@@ -91,12 +97,10 @@ def _restore_singles(R: Relaxation, cur: np.ndarray, v: float) -> bool:
 
 def _restore_pair(R: Relaxation, cur: np.ndarray, lam: np.ndarray, v: float) -> bool:
     """The pair that removes the most violation (least objective loss on ties); True if any."""
-    ax = R.A[:, cur].sum(axis=1)
-    delta, gain = _moves(R, cur)
-    pool = _pool(R, delta, gain, lam)
-    if pool.size < 2:
+    grid = _pair_grid(R, cur, lam)
+    if grid is None:
         return False
-    values, total, valid = _pair_grid(R, pool, delta, gain, ax)
+    _, _, pool, values, total, valid = grid
     left = violation(R, values).sum(axis=0)
     left = np.where(valid, left, np.inf)
     best = left.min()
@@ -149,12 +153,10 @@ def _improve_singles(R: Relaxation, cur: np.ndarray, lam: np.ndarray, tol: float
 
 def _improve_pairs(R: Relaxation, cur: np.ndarray, lam: np.ndarray, tol: float) -> bool:
     """Non-overlapping pairs that gain and fit together, best gain first; True if any."""
-    ax = R.A[:, cur].sum(axis=1)
-    delta, gain = _moves(R, cur)
-    pool = _pool(R, delta, gain, lam)
-    if pool.size < 2:
+    grid = _pair_grid(R, cur, lam)
+    if grid is None:
         return False
-    values, total, valid = _pair_grid(R, pool, delta, gain, ax)
+    ax, delta, pool, values, total, valid = grid
     good = valid & (total > tol) & _fits(R, values)
     if not good.any():
         return False

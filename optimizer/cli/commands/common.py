@@ -3,6 +3,7 @@ numbers on the command line, the paths an output may not replace, and the projec
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import typer
 
 from optimizer.errors import InputError
+from optimizer.outputs.planout import not_proven
 
 ALLOW_OUTSIDE_HELP = "Let [parameters] in project.toml name files outside the project folder."
 YEARS = (1990, 2200)  # as project.toml's start_year / horizon_year
@@ -60,3 +62,14 @@ def load(project: Path, allow_outside: bool, max_errors: int | None = None) -> A
     from optimizer.inputs.project import load_project
 
     return load_project(project, allow_outside=allow_outside, max_errors=max_errors or DEFAULT_MAX_ERRORS)
+
+
+def report_summary(summary: dict[str, Any], lines: list[str], as_json: bool, gap: float) -> None:
+    """Print a plan-like command's summary (JSON or its lines) and exit 3 when the plan is feasible
+    but not proven within ``gap`` (the solver stopped at its time limit)."""
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(lines))
+    if not_proven(summary, gap):
+        raise typer.Exit(3)

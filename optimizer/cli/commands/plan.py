@@ -3,7 +3,6 @@ and report.md."""
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -12,10 +11,9 @@ import typer
 from rich.console import Console
 
 from optimizer.cli.app import command
-from optimizer.cli.commands.common import allow_outside_option, check_number, check_solver_options, load, protected
+from optimizer.cli.commands.common import allow_outside_option, report_summary, check_number, check_solver_options, load, protected
 from optimizer.errors import InputError
 from optimizer.outputs.files import check_outdir, check_outfile, output_lock, write_file
-from optimizer.outputs.planout import not_proven
 from optimizer.inputs.settings import CHUNK_SIZE
 
 _console = Console(stderr=True)
@@ -203,9 +201,4 @@ def plan_cmd(
             write_file(export_model, lambda tmp: write_model(whole_model, tmp), force=force, protect=keep)
         summary = write_outputs(result, out, force=force,
                                 extra=html_writer(loaded, result, fr, then=_gis_writer(loaded.parcels_file)))
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
-    else:
-        typer.echo("\n".join(_summary_lines(summary, out)))
-    if not_proven(summary, gap):
-        raise typer.Exit(3)
+    report_summary(summary, _summary_lines(summary, out), as_json, gap)

@@ -3,17 +3,15 @@ write schedule.csv, periods.csv, summary.json, report.md and gantt.svg."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from optimizer.cli.app import command
-from optimizer.cli.commands.common import allow_outside_option, check_solver_options, load, protected
+from optimizer.cli.commands.common import allow_outside_option, report_summary, check_solver_options, load, protected
 from optimizer.errors import InputError
 from optimizer.outputs.files import check_outdir, output_lock
-from optimizer.outputs.planout import not_proven
 
 _console = Console(stderr=True)
 
@@ -76,9 +74,4 @@ def schedule_cmd(
                               parcels_file=loaded.parcels_file.name if loaded.parcels_file else "parcels.csv",
                               compare=compare, delays=delays, progress=status.update)
         summary = write_schedule(result, out, maintenance_years=years, force=force, protect=keep)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
-    else:
-        typer.echo("\n".join(_lines(summary, out)))
-    if not_proven(summary, gap):
-        raise typer.Exit(3)
+    report_summary(summary, _lines(summary, out), as_json, gap)
