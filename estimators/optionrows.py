@@ -67,6 +67,10 @@ class Candidates:
     amendment: IntArray
     mix: IntArray
 
+    def take(self, keep: NDArray[np.bool_] | NDArray[np.integer]) -> "Candidates":
+        """The rows where the mask ``keep`` is true (or at the positions ``keep``), in order."""
+        return Candidates(self.parcel[keep], self.regrading[keep], self.amendment[keep], self.mix[keep])
+
 
 def _restrict(table: pd.DataFrame, key: str, keep: Sequence[str] | None, always: str) -> pd.DataFrame:
     if keep is None:

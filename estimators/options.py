@@ -64,7 +64,7 @@ from estimators.optionworks import (
 from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
 
-__all__ = ["EstimateSettings", "build_option_table", "candidate_rows", "offered", "option_id",
+__all__ = ["EstimateSettings", "Screen", "build_option_table", "screen_rows", "candidate_rows", "offered", "option_id",
            "regraded_landform", "rows_for", "site_frame"]
 
 log = logging.getLogger(__name__)
@@ -178,6 +178,96 @@ def offered(catalogue: Any, region_key: str,
     return region, regrading, amendments, mixes
 
 
+@dataclass(frozen=True)
+class _Setup:
+    """What every row's estimate shares: the offered tables, the mix curves and the regraded
+    landform (slope [degrees] and slope length [m], each (P, R))."""
+
+    region: pd.Series
+    regrading: pd.DataFrame
+    amendments: pd.DataFrame
+    mixes: pd.DataFrame
+    curves: MixCurves
+    slope: Array
+    length: Array
+
+
+def _setup(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: EstimateSettings) -> _Setup:
+    if settings.n_years < 1:
+        raise ValueError("horizon_year must be after start_year")
+    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
+    curves = mix_curves(catalogue.species, mixes, settings.n_years)
+    slope, length = regraded_landform(parcels, regrading)
+    return _Setup(region, regrading, amendments, mixes, curves, slope, length)
+
+
+def _erosion(setup: _Setup, cand: Candidates, parcels: pd.DataFrame, settings: EstimateSettings) -> ErosionRows:
+    return erosion_rows(setup.curves, cand, parcels, setup.slope, setup.length, setup.regrading, setup.amendments,
+                        setup.region, settings.ls_method, settings.steep_breakpoint_deg)
+
+
+def _erosion_columns(erosion: ErosionRows, mix: NDArray[np.int64], n_years: int) -> tuple[Array, Array]:
+    """Mean annual soil loss [t/ha/yr] start..horizon and over the first five years."""
+    lost = erosion.loss(mix, np.array([n_years, min(5, n_years)]))
+    return lost[:, 0] / n_years, lost[:, 1] / min(5, n_years)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Every feasible row of some parcels before its pools are estimated: what the plan's
+    per-row filters (locks, forced options, erosion tolerance) read, so that only the rows they
+    keep are estimated (``build_option_table(..., candidates=cand[keep])``).
+
+    Attributes
+    ----------
+    cand : Candidates
+        Every feasible row, in ``build_option_table``'s order.
+    rows : DataFrame
+        Per row: ``option_id``, ``erosion_t_ha_yr`` [t/ha/yr] (the option table's values) and
+        ``is_natural``.
+    parcels : DataFrame
+        The option table's ``parcels`` frame (index parcel_id; status, forced option, tolerance).
+    used : frozenset of str
+        Regrading, amendment, mix and species keys some row uses.
+    """
+
+    cand: Candidates
+    rows: pd.DataFrame
+    parcels: pd.DataFrame
+    used: frozenset[str]
+
+
+def screen_rows(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: EstimateSettings) -> Screen:
+    """The rows of ``parcels`` with their option ids and mean annual soil loss, before any
+    carbon is estimated (see ``Screen``); the same rows and values ``build_option_table`` gives."""
+    s = _setup(parcels, catalogue, region_key, settings)
+    cand = candidate_rows(parcels, catalogue.species, s.region, s.regrading, s.amendments, s.curves,
+                          settings.native_only, regraded_slope=s.slope)
+    erosion, _ = _erosion_columns(_erosion(s, cand, parcels, settings), cand.mix, settings.n_years)
+    reg_names, am_names = list(s.regrading["regrading"]), list(s.amendments["amendment"])
+    rows = _frame({"option_id": _option_ids(cand, reg_names, am_names, s.curves.mixes),
+                   "erosion_t_ha_yr": erosion,
+                   "is_natural": _natural(cand, reg_names, am_names, s.curves.mixes)})
+    return Screen(cand, rows, _parcel_frame(parcels, s.region), _used(cand, reg_names, am_names, s.curves))
+
+
+def _used(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str], curves: MixCurves) -> frozenset[str]:
+    """Keys of the regradings, amendments, mixes and species that rows ``cand`` use."""
+    mixes = np.unique(cand.mix)
+    species = np.asarray(curves.species, dtype=object)[(curves.shares[mixes] > 0).any(axis=0)]
+    return frozenset(str(k) for k in (*np.asarray(regrading, dtype=object)[np.unique(cand.regrading)],
+                                      *np.asarray(amendments, dtype=object)[np.unique(cand.amendment)],
+                                      *np.asarray(curves.mixes, dtype=object)[mixes], *species))
+
+
+def _natural(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str],
+             mixes: Sequence[str]) -> NDArray[np.bool_]:
+    """Rows of natural recovery (no regrading, no amendment, the ``natural`` mix)."""
+    return ((np.asarray(regrading, dtype=object) == "none")[cand.regrading]
+            & (np.asarray(amendments, dtype=object) == "none")[cand.amendment]
+            & (np.asarray(mixes, dtype=object) == "natural")[cand.mix])
+
+
 def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
                        settings: EstimateSettings, *, candidates: Candidates | None = None) -> OptionTable:
     """Every parcel x feasible option with carbon by pool, cost and erosion per hectare.
@@ -194,30 +284,28 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     settings : EstimateSettings
     candidates : Candidates, optional
         Only these rows, in this order (``rows_for``: e.g. the rows of one plan, evaluated once
-        per draw of a parameter ensemble); default every feasible row.
+        per draw of a parameter ensemble; or the rows a ``Screen`` keeps); default every
+        feasible row. Every row's values are its own: a subset gives the same numbers.
 
     Returns
     -------
     OptionTable
         ``rows`` per parcel x option (all OPTION_COLUMNS, plus pools at ``report_year``).
     """
-    if settings.n_years < 1:
-        raise ValueError("horizon_year must be after start_year")
-    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
-    curves = mix_curves(catalogue.species, mixes, settings.n_years)
-    grow = amended_growth(catalogue.species, mixes, amendments["productivity_multiplier"].to_numpy(dtype=float),
+    st = _setup(parcels, catalogue, region_key, settings)
+    region, regrading, amendments, curves = st.region, st.regrading, st.amendments, st.curves
+    grow = amended_growth(catalogue.species, st.mixes,
+                          amendments["productivity_multiplier"].to_numpy(dtype=float),
                           settings.accounting.growth_boost_fade_yr, settings.n_years)
-    slope, length = regraded_landform(parcels, regrading)
     cand = candidates if candidates is not None else candidate_rows(
-        parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only, regraded_slope=slope)
+        parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only, regraded_slope=st.slope)
     log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
 
     t, i_rep = _years(settings)
     productivity = _productivity(curves, cand, parcels, catalogue.species, settings)
     climate = catalogue.climate[catalogue.climate["region"] == region_key]
     soil = soil_change(parcels, cand, curves, grow, productivity, amendments, climate, region, settings, t)
-    erosion = erosion_rows(curves, cand, parcels, slope, length, regrading, amendments, region,
-                           settings.ls_method, settings.steep_breakpoint_deg)
+    erosion = _erosion(st, cand, parcels, settings)
     earth = earthwork_m3_per_ha(
         parcels["slope_deg"].to_numpy(dtype=float)[:, None],
         parcels["slope_length_m"].to_numpy(dtype=float)[:, None],
@@ -312,8 +400,7 @@ class _Rows:
         reg_names = self.regrading["regrading"].to_numpy(dtype=str)
         am_names = self.amendments["amendment"].to_numpy(dtype=str)
         mix_names = np.asarray(self.curves.mixes, dtype=str)
-        natural = ((reg_names == "none")[cand.regrading] & (am_names == "none")[cand.amendment]
-                   & (mix_names == "natural")[cand.mix])
+        natural = _natural(cand, list(reg_names), list(am_names), self.curves.mixes)
         shares = self.curves.layer_shares[cand.mix]
         kind = option_type(self.regrading, cand, natural, shares[:, 0] + shares[:, 1])
         pct = buffer_rows(kind, buffer, str(region["region"]), policy)
@@ -322,7 +409,7 @@ class _Rows:
         h, r = len(self.t) - 1, self.i_rep
         baseline = np.full(len(self.parcels), np.nan)
         baseline[cand.parcel[natural]] = credited[natural, h]
-        lost = self.erosion.loss(cand.mix, np.array([s.n_years, min(5, s.n_years)]))
+        erosion_mean, erosion_first5 = _erosion_columns(self.erosion, cand.mix, s.n_years)
 
         def at(values: Array, i: int | None) -> Array:
             return values[:, i] if i is not None else np.full(len(values), np.nan)
@@ -338,8 +425,7 @@ class _Rows:
             "tco2e_ha_2030": at(net, r), "credited_tco2e_ha_2030": at(credited, r),
             "cost_cny_ha": costs.capital + costs.maintenance,
             "capital_cny_ha": costs.capital, "maintenance_cny_ha": costs.maintenance,
-            "erosion_t_ha_yr": lost[:, 0] / s.n_years,
-            "erosion_first5_t_ha_yr": lost[:, 1] / min(5, s.n_years),
+            "erosion_t_ha_yr": erosion_mean, "erosion_first5_t_ha_yr": erosion_first5,
             "erosion_extrapolated": self.erosion.extrapolated,
             "erodible_t_ha": self.erosion.supply,
         }

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from optimizer.planning.candidates import candidate_arrays, select
+from optimizer.planning.candidates import candidate_arrays, filter_rows, select
 from optimizer.planning.chunks import estimate_candidates
 from optimizer.cli.app import run
 from optimizer.errors import InputError
@@ -144,3 +144,25 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     assert run(["plan", str(EXAMPLE), "-o", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err
     assert "--scheduler tcp://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_screened_rows_are_the_option_tables_rows(synthetic):
+    """The screen (option ids, soil loss, natural recovery, keys used) is what the whole option
+    table says, and estimating only some screened rows gives those rows' values exactly."""
+    from estimators.options import build_option_table, screen_rows
+
+    from optimizer.planning.pipeline import estimate_settings, used_keys
+
+    est = estimate_settings(synthetic)
+    args = (synthetic.parcels, synthetic.catalogue, synthetic.region, est)
+    screen, whole = screen_rows(*args), build_option_table(*args)
+    assert np.array_equal(screen.rows["option_id"].to_numpy(), whole.rows["option_id"].to_numpy())
+    for name in ("erosion_t_ha_yr", "is_natural"):
+        assert np.array_equal(screen.rows[name].to_numpy(), whole.rows[name].to_numpy())
+    assert set(screen.used) == used_keys(whole)
+    assert screen.parcels.equals(whole.parcels)
+    allowed, _ = filter_rows(screen, plan_settings(synthetic), codes=screen.cand.parcel)
+    assert 0 < allowed.sum() < allowed.size  # the tolerance drops rows of this project
+    keep = allowed | screen.rows["is_natural"].to_numpy(dtype=bool)
+    part = build_option_table(*args, candidates=screen.cand.take(keep))
+    assert part.rows.equals(whole.rows[keep].reset_index(drop=True))

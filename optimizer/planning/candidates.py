@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,17 @@ NATURAL = "natural"
 STATUSES = ("", "lock_in", "lock_out")
 #: tolerance on float comparisons of coupling rows (relative to the row's scale)
 EPS = 1e-9
+
+
+class RowsAndParcels(Protocol):
+    """What the per-row filters read: an ``OptionTable``, or an ``estimators.options.Screen``
+    (rows with ``option_id`` and ``erosion_t_ha_yr``, and the parcels frame)."""
+
+    @property
+    def rows(self) -> pd.DataFrame: ...
+
+    @property
+    def parcels(self) -> pd.DataFrame: ...
 
 
 @dataclass
@@ -64,7 +76,7 @@ def carbon_column(table: OptionTable) -> str:
     return "credited_tco2e_ha" if "credited_tco2e_ha" in table.rows.columns else "net_tco2e_ha"
 
 
-def parcel_codes(table: OptionTable) -> np.ndarray:
+def parcel_codes(table: RowsAndParcels) -> np.ndarray:
     """Code (position in ``table.parcels``) of every option row's parcel."""
     rows_code, ids = pd.factorize(table.rows["parcel_id"])  # few distinct ids: look each up once
     codes = table.parcels.index.get_indexer(np.asarray(ids, dtype=object))[rows_code] if len(rows_code) \
@@ -75,13 +87,13 @@ def parcel_codes(table: OptionTable) -> np.ndarray:
     return codes
 
 
-def _parcel_column(table: OptionTable, column: str, default: str = "") -> np.ndarray:
+def _parcel_column(table: RowsAndParcels, column: str, default: str = "") -> np.ndarray:
     if column not in table.parcels.columns:
         return np.full(len(table.parcels), default, dtype=object)
     return table.parcels[column].fillna(default).astype(str).str.strip().to_numpy(dtype=object)
 
 
-def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.ndarray:
+def lock_mask(table: RowsAndParcels, codes: np.ndarray, row_offset: int = 0) -> np.ndarray:
     """Rows allowed by the parcel's status and forced option.
 
     lock_out: only natural recovery; lock_in: anything but natural recovery; forced option:
@@ -123,7 +135,7 @@ def lock_mask(table: OptionTable, codes: np.ndarray, row_offset: int = 0) -> np.
     return ok
 
 
-def tolerance_of(table: OptionTable, settings: PlanSettings) -> np.ndarray:
+def tolerance_of(table: RowsAndParcels, settings: PlanSettings) -> np.ndarray:
     """Erosion tolerance [t/ha/yr] per parcel.
 
     A parcel's own value (``parcel_tolerance_t_ha_yr``, from parcels.csv) comes first, then the
@@ -150,7 +162,7 @@ def _names(ids: np.ndarray, limit: int = 8) -> str:
     return shown + (f" and {ids.size - limit} more" if ids.size > limit else "")
 
 
-def explain_empty_parcels(table: OptionTable, codes: np.ndarray, allowed: np.ndarray,
+def explain_empty_parcels(table: RowsAndParcels, codes: np.ndarray, allowed: np.ndarray,
                           tol: np.ndarray) -> None:
     """Raise RunError naming parcels whose allowed options all exceed the erosion tolerance."""
     n = len(table.parcels)
@@ -172,9 +184,11 @@ def explain_empty_parcels(table: OptionTable, codes: np.ndarray, allowed: np.nda
                    "that reduce erosion (regrading, terraces) for these parcels")
 
 
-def filter_rows(table: OptionTable, settings: PlanSettings, row_offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Row mask after locks, forced options and the erosion tolerance, plus parcel codes."""
-    codes = parcel_codes(table)
+def filter_rows(table: RowsAndParcels, settings: PlanSettings, row_offset: int = 0,
+                codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Row mask after locks, forced options and the erosion tolerance, plus parcel codes
+    (``codes``: the rows' parcel codes when the caller has them)."""
+    codes = parcel_codes(table) if codes is None else codes
     allowed = lock_mask(table, codes, row_offset)
     tol = tolerance_of(table, settings)
     erosion = table.rows["erosion_t_ha_yr"].to_numpy(dtype=float)
@@ -356,13 +370,14 @@ def subset(c: Candidates, keep: np.ndarray) -> Candidates:
         active=c.active, n_filtered=c.n_filtered)
 
 
-def candidate_arrays(table: OptionTable, settings: PlanSettings, *, row_offset: int = 0) -> Candidates:
+def candidate_arrays(table: OptionTable, settings: PlanSettings, *, row_offset: int = 0,
+                     codes: np.ndarray | None = None) -> Candidates:
     """Filtered rows of ``table`` as arrays (parcel order, then table order), no pruning yet.
 
     ``row_offset``: the position of the table's first parcel in the project (for error messages
-    of a chunk). Species areas are there for every species of a used mix when a species cap is set.
+    of a chunk); ``codes``: the rows' parcel codes when the caller has them. Species areas are there for every species of a used mix when a species cap is set.
     """
-    keep, codes = filter_rows(table, settings, row_offset=row_offset)
+    keep, codes = filter_rows(table, settings, row_offset=row_offset, codes=codes)
     rows = np.flatnonzero(keep)
     order = np.lexsort((rows, codes[rows]))  # parcel order, then table order
     rows = rows[order]

@@ -2,8 +2,9 @@
 
 ``estimate_candidates(project, settings, chunk_size=..., client=None)`` estimates the parcels in
 slices with ``estimators.options.build_option_table`` (every estimate is per parcel, so a slice
-gives exactly the rows the whole table has for those parcels) and keeps of each slice only what
-planning needs:
+gives exactly the rows the whole table has for those parcels). The per-row filters run first, on
+rows screened for their option id and soil loss (``estimators.options.screen_rows``), so only the
+rows they allow are estimated. Of each slice only what planning needs is kept:
 
 * the allowed rows (locks, forced options, erosion tolerance: per-parcel filters) that survive
   ``candidates.prune_superset`` (dominance on every row the settings could make binding: per
@@ -35,11 +36,19 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from estimators.options import EstimateSettings, build_option_table
+from estimators.options import EstimateSettings, build_option_table, screen_rows
 from estimators.table import OptionTable
-from optimizer.planning.candidates import Candidates, Extremes, candidate_arrays, extremes, finish, prune_superset
+from optimizer.planning.candidates import (
+    Candidates,
+    Extremes,
+    candidate_arrays,
+    extremes,
+    filter_rows,
+    finish,
+    prune_superset,
+)
 from optimizer.errors import InputError
-from optimizer.planning.pipeline import catalogue_assumptions, estimate_meta, estimate_settings, used_keys
+from optimizer.planning.pipeline import catalogue_assumptions, estimate_meta, estimate_settings
 from optimizer.planning.planfacts import add_plan_facts
 from optimizer.inputs.project import Project
 from optimizer.inputs.settings import CHUNK_SIZE, PlanSettings
@@ -67,12 +76,19 @@ class Slice:
 
 def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: EstimateSettings,
                    settings: PlanSettings, row_offset: int) -> Slice:
-    """Estimate one slice of parcels and keep its candidates (runs on a Dask worker too)."""
+    """Estimate one slice of parcels and keep its candidates (runs on a Dask worker too).
+
+    The per-row filters (locks, forced options, erosion tolerance) run on the screened rows
+    first (``estimators.options.screen_rows``), so only the rows they allow, and each parcel's
+    natural recovery for the report, get their carbon, soil and costs estimated."""
     t0 = time.perf_counter()
-    table = build_option_table(parcels, catalogue, region, est)
-    if "erosion_tolerance_t_ha_yr" in parcels.columns:
-        table.parcels["parcel_tolerance_t_ha_yr"] = parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
-    c = candidate_arrays(table, settings, row_offset=row_offset)
+    screen = screen_rows(parcels, catalogue, region, est)
+    _own_tolerance(screen.parcels, parcels)
+    allowed, _ = filter_rows(screen, settings, row_offset=row_offset, codes=screen.cand.parcel)
+    estimated = screen.cand.take(allowed | screen.rows["is_natural"].to_numpy(dtype=bool))
+    table = build_option_table(parcels, catalogue, region, est, candidates=estimated)
+    _own_tolerance(table.parcels, parcels)
+    c = candidate_arrays(table, settings, row_offset=row_offset, codes=estimated.parcel)
     ext = extremes(c)
     c = prune_superset(c, settings)
     keep = np.zeros(len(table.rows), dtype=bool)  # the candidates, and natural recovery for the report
@@ -81,8 +97,14 @@ def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: Esti
     kept = np.flatnonzero(keep)
     rows = table.rows.iloc[kept].reset_index(drop=True)
     c = replace(c, rows=np.searchsorted(kept, c.rows))
-    return Slice(rows, table.parcels, c, ext, len(table.rows), used_keys(table), table.mix_species,
+    return Slice(rows, table.parcels, c, ext, len(screen.cand.parcel), set(screen.used), table.mix_species,
                  dict(table.meta), table.years, table.start_year, table.horizon_year, time.perf_counter() - t0)
+
+
+def _own_tolerance(frame: pd.DataFrame, parcels: pd.DataFrame) -> None:
+    """Copy parcels.csv's own erosion tolerance into a parcels frame (as ``pipeline.estimate`` does)."""
+    if "erosion_tolerance_t_ha_yr" in parcels.columns:
+        frame["parcel_tolerance_t_ha_yr"] = parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
