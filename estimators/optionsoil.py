@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from estimators.soil import soil_carbon_trajectory, stock_from_concentration
+from estimators.soil import PlantInput, soil_carbon_trajectory, stock_from_concentration
 
 __all__ = ["SoilChange", "soil_change", "TOPSOIL_DEPTH_CM"]
 
@@ -64,15 +64,17 @@ class SoilChange:
         return SoilChange(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
 
 
-def _litter(grow: Any, key: NDArray[np.int64], productivity: Array, dpm_rpm: Array) -> tuple[Array, Array]:
-    """Row litter input (n, Y) [t C/ha/yr] and its input-weighted DPM/RPM ratio (n,).
+def _litter(grow: Any, key: NDArray[np.int64], productivity: Array, dpm_rpm: Array) -> tuple[PlantInput, Array]:
+    """Row litter input [t C/ha/yr] and its input-weighted DPM/RPM ratio (n,).
 
-    Tree and shrub layers share one productivity (``productivity[:, 0]``), grass has its own;
+    The input of row r in year y is ``productivity[r, 0] x woody[key, y] + productivity[r, 2]
+    x grass[key, y]``: tree and shrub layers share one productivity, grass has its own, and the
+    curves are per (amendment, mix) ``key`` (given factored: ``estimators.soil.PlantInput``).
     ``dpm_rpm`` (M, 3) is the mix's ratio per layer.
     """
     pw, pg = productivity[:, 0], productivity[:, 2]
     woody = grow.litter[:, 0] + grow.litter[:, 1]  # per (amendment, mix), (A*M, Y)
-    plant = pw[:, None] * woody[key] + pg[:, None] * grow.litter[:, 2][key]
+    plant = PlantInput(np.stack([woody, grow.litter[:, 2]], axis=1), key, np.column_stack([pw, pg]))
     total = grow.litter.sum(axis=2)[key]  # (n, 3)
     mix = key % grow.n_mix
     w_total = total[:, :2].sum(axis=1)

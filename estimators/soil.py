@@ -58,6 +58,7 @@ __all__ = [
     "ipcc_stock_trajectory",
     "stock_from_concentration",
     "plant_carbon_input",
+    "PlantInput",
     "amendment_inputs",
     "bio_hum_ratio",
     "initial_pools",
@@ -318,6 +319,29 @@ class SoilTrajectory(NamedTuple):
     plant: Array | None = None  # on-site plant-derived carbon, 0-30 cm
 
 
+class PlantInput(NamedTuple):
+    """Plant input [t C/ha/yr] of n rows as combinations of shared curves:
+    ``input[r, y] = sum_b coef[r, b] * curves[curve[r], b, y]`` (e.g. a woody and a grass litter
+    curve per amendment x mix, scaled by each row's productivity).
+
+    Given in this form, ``soil_carbon_trajectory`` propagates each shared curve once per RothC
+    group and combines the rows' coefficients at the years asked for, instead of stepping every
+    row through every year (the same carbon, to rounding).
+    """
+
+    curves: Array  # (C, B, Y) [t C/ha/yr]
+    curve: NDArray[np.intp]  # (n,) row -> curve
+    coef: Array  # (n, B) [-]
+
+    def dense(self) -> Array:
+        """The (n, Y) input of every row."""
+        picked = self.curves[self.curve]  # (n, B, Y)
+        out = self.coef[:, 0, None] * picked[:, 0]
+        for b in range(1, self.coef.shape[1]):
+            out = out + self.coef[:, b, None] * picked[:, b]
+        return out
+
+
 class _GroupMaps(NamedTuple):
     year: Array  # (G, Y, 4, 4) whole-year map
     dpm: Array  # (G, Y, 4) year-end carbon of 1 t C/ha/yr plant input into DPM
@@ -356,7 +380,7 @@ def _group_rows(clay: Array, covered: NDArray[np.bool_],
     return cast(Array, code[first] * resolution), covered[first], inverse.ravel()
 
 
-def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array | None,
+def _advance_group(state: Array, to_dpm: Array | None, to_rpm: Array | None, fym_yearly: Array | None,
                    fym_once: Array, rpm_once: Array, maps: _GroupMaps, slot: NDArray[np.intp]) -> Array:
     """Year-end carbon of one group's rows by component, shape (r, K, 3, 2).
 
@@ -370,9 +394,10 @@ def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array
     group's year maps (one 4 x 4 product a year for the group, not one per row).  Products use
     stacked (r, 1, 4) x (4, 4) matmuls, whose result per row does not depend on how many rows
     there are (a 2-D BLAS product may round differently for different row counts).
+    Without ``to_dpm`` (a factored plant input: ``_plant_response``) component 1 is left zero.
     """
-    n_years = to_dpm.shape[1]
-    out = np.empty((state.shape[0], int(slot.max()) + 1, 3, 2))
+    n_years = len(slot)
+    out = np.zeros((state.shape[0], int(slot.max()) + 1, 3, 2))
     year_t = maps.year.transpose(0, 2, 1)
     once = (fym_once[:, None] * maps.fym[0] + rpm_once[:, None] * maps.rpm_once[0])[:, None, :]
     start = state[:, 0][:, None, :]
@@ -381,8 +406,9 @@ def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array
     since_start = year_t[0]  # product of the year maps from year 1 to y + 1
     since_once = np.eye(4)  # ... from year 2 to y + 1 (the amendment lands during year 1)
     for y in range(n_years):
-        plant = plant @ year_t[y]
-        plant[:, 0] += to_dpm[:, y, None] * maps.dpm[y] + to_rpm[:, y, None] * maps.rpm[y]
+        if to_dpm is not None and to_rpm is not None:
+            plant = plant @ year_t[y]
+            plant[:, 0] += to_dpm[:, y, None] * maps.dpm[y] + to_rpm[:, y, None] * maps.rpm[y]
         if y > 0:
             since_start = since_start @ year_t[y]
             since_once = since_once @ year_t[y]
@@ -398,7 +424,7 @@ def _advance_group(state: Array, to_dpm: Array, to_rpm: Array, fym_yearly: Array
     return out
 
 
-def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_input: ArrayLike,
+def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_input: "ArrayLike | PlantInput",
                            dpm_rpm: ArrayLike, fym_once: ArrayLike, biochar_once: ArrayLike,
                            biochar_permanence: ArrayLike, covered: ArrayLike, tmp_c: ArrayLike,
                            rain_mm: ArrayLike, evap_mm: ArrayLike, depth_cm: float = 30.0, *,
@@ -427,8 +453,9 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     soc0_t_ha : array_like [t C/ha], shape ``(n,)``
         Initial 0-``depth_cm`` stock (``stock_from_concentration``).
     clay_pct : array_like [%], ``(n,)``
-    plant_input : array_like [t C/ha/yr], ``(n, Y)``
-        Litter and root carbon entering the soil in each year.
+    plant_input : array_like [t C/ha/yr], ``(n, Y)``, or PlantInput
+        Litter and root carbon entering the soil in each year (a ``PlantInput`` gives it as
+        combinations of shared curves, which RothC then propagates once per curve).
     dpm_rpm : array_like [-], ``(n,)``
     fym_once : array_like [t C/ha], ``(n,)``
         Sludge / compost carbon applied once in year 1.
@@ -471,10 +498,11 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
         ``(n, K)`` for the K years asked (``(n, Y+1)`` by default, year 0 the start).
     """
     cov = np.atleast_2d(np.asarray(covered, dtype=bool))
-    plant = np.atleast_2d(_f(plant_input))
-    n, n_years = np.broadcast_shapes(cov.shape, plant.shape)
+    factored = plant_input if isinstance(plant_input, PlantInput) else None
+    plant = None if factored is not None else np.atleast_2d(_f(plant_input))
+    n, n_years = np.broadcast_shapes(cov.shape, plant.shape if plant is not None else _shape(factored))
     cov = np.broadcast_to(cov, (n, n_years))
-    plant = np.broadcast_to(plant, (n, n_years))
+    plant = np.broadcast_to(plant, (n, n_years)) if plant is not None else None
     soc0, clay, ratio, fym1, char, perm, cap = (np.broadcast_to(_f(a), (n,)) for a in (
         soc0_t_ha, clay_pct, dpm_rpm, fym_once, biochar_once, biochar_permanence, soc_cap_t_ha))
     imported0 = np.broadcast_to(np.asarray(initial_imported, dtype=bool), (n,))
@@ -502,16 +530,65 @@ def soil_carbon_trajectory(soc0_t_ha: ArrayLike, clay_pct: ArrayLike, plant_inpu
     bounds = np.searchsorted(group[order], np.arange(len(g_clay) + 1))
     for g in range(len(g_clay)):
         rows = order[bounds[g]:bounds[g + 1]]
-        comp[rows, 1:] = _advance_group(state[rows], plant[rows] * frac[rows], plant[rows] * (1.0 - frac[rows]),
-                                        None if fym_y is None else fym_y[rows], fym1[rows],
-                                        (char * (1.0 - perm))[rows], _GroupMaps(*(m[g] for m in maps)),
-                                        slot)[:, 1:]
+        group_maps = _GroupMaps(*(m[g] for m in maps))
+        to_dpm, to_rpm = (None, None) if plant is None else (plant[rows] * frac[rows], plant[rows] * (1.0 - frac[rows]))
+        comp[rows, 1:] = _advance_group(state[rows], to_dpm, to_rpm, None if fym_y is None else fym_y[rows],
+                                        fym1[rows], (char * (1.0 - perm))[rows], group_maps, slot)[:, 1:]
+        if factored is not None:
+            comp[rows, 1:, 1] = _plant_response(factored, rows, frac[rows, 0], group_maps, slot)[:, 1:]
     full = _assemble_soil(comp, pools[:, 4], char * perm, imported0, cap, soc0, depth_cm, subsoil0_t_ha,
                           deep_fraction, kept, start_yr)
     pick = np.searchsorted(kept, wanted)
     assert full.imported is not None and full.stable is not None and full.plant is not None
     return SoilTrajectory(full.topsoil[:, pick], full.subsoil[:, pick], full.imported[:, pick],
                           full.stable[:, pick], full.plant[:, pick])
+
+
+def _shape(plant: PlantInput | None) -> tuple[int, int]:
+    """(rows, years) of a factored plant input."""
+    assert plant is not None
+    return len(plant.curve), plant.curves.shape[2]
+
+
+def _unit_responses(maps: _GroupMaps, slot: NDArray[np.intp]) -> Array:
+    """Carbon at each kept year-end of 1 t C/ha/yr of plant input in one year, into DPM or RPM.
+
+    Returns (Y, S, 2, 2): input year j, kept column ``slot`` (S = slot.max() + 1; column 0, the
+    start, stays zero), into DPM / RPM, (all active pools, HUM).  Input of year j is carried by
+    the year maps of the years after it, as ``_advance_group`` steps it."""
+    n_years = len(slot)
+    year_t = maps.year.transpose(0, 2, 1)
+    carried = np.zeros((n_years, 2, 4))
+    out = np.zeros((n_years, int(slot.max()) + 1, 2, 2))
+    for y in range(n_years):
+        carried = carried @ year_t[y]
+        carried[y, 0], carried[y, 1] = maps.dpm[y], maps.rpm[y]
+        if slot[y] >= 0:
+            out[:, slot[y], :, 0] = carried.sum(axis=2)
+            out[:, slot[y], :, 1] = carried[:, :, 3]
+    return out
+
+
+def _plant_response(plant: PlantInput, rows: NDArray[np.intp], frac: Array, maps: _GroupMaps,
+                    slot: NDArray[np.intp]) -> Array:
+    """Plant-input carbon of one group's ``rows`` at the kept year-ends, shape (r, S, 2) (all
+    active pools, HUM), from a factored input: every shared curve is propagated once for the
+    group (``_unit_responses``), then each row combines its coefficients, DPM share ``frac``.
+
+    Every curve of ``plant.curves`` is propagated, whichever rows the group has, and the rows
+    combine elementwise: a row's numbers do not depend on which other rows are estimated."""
+    units = _unit_responses(maps, slot)  # (Y, S, 2, 2)
+    n_curves, n_basis, n_years = plant.curves.shape
+    resp = (plant.curves.reshape(n_curves * n_basis, n_years) @ units.reshape(n_years, -1)).reshape(
+        n_curves, n_basis, *units.shape[1:])  # (C, B, S, 2 [dpm, rpm], 2)
+    curve = plant.curve[rows]
+    out = np.zeros((len(rows), units.shape[1], 2))
+    for b in range(n_basis):
+        coef = plant.coef[rows, b]
+        to_dpm, to_rpm = (coef * frac)[:, None], (coef * (1.0 - frac))[:, None]
+        for k in range(1, units.shape[1]):
+            out[:, k] += to_dpm * resp[curve, b, k, 0] + to_rpm * resp[curve, b, k, 1]
+    return out
 
 
 def _assemble_soil(comp: Array, iom: Array, inert_char: Array, imported0: NDArray[np.bool_], cap: Array,
