@@ -220,6 +220,39 @@ def dominated(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int = 4_000_000
     Pairwise comparison on a (parcels x K x K) grid per group of parcels with the same option
     count K (no padding to the largest count), processed in chunks of parcels.
     """
+    out = _dominated_on_two(parcel, crit)  # most dominated rows, cheaply; the rest pairwise
+    rest = np.flatnonzero(~out)
+    out[rest] = _dominated_pairwise(parcel[rest], crit[rest], chunk_cells, strict_cols)
+    return out
+
+
+def _dominated_on_two(parcel: np.ndarray, crit: np.ndarray) -> np.ndarray:
+    """Rows that ``dominated`` drops because another row of the same parcel with the same value
+    in every column but the first two beats them on those two (or is identical and earlier).
+
+    Sorted by (parcel, other columns, first column descending, second descending, position),
+    a row is so dominated exactly when an earlier row of its group is >= on the second column:
+    earlier rows are >= on the first, and ties on both are identical rows in position order.
+    Dominance is a strict partial order, so dropping these first leaves ``dominated`` the same
+    answer on the rest (each dropped row has an undominated dominator, which stays).
+    """
+    n, m = crit.shape
+    out = np.zeros(n, dtype=bool)
+    if n < 2 or m < 2:
+        return out
+    order = np.lexsort((np.arange(n), -crit[:, 1], -crit[:, 0], *(crit[:, c] for c in range(m - 1, 1, -1)), parcel))
+    s = crit[order]
+    new_group = np.r_[True, (parcel[order][1:] != parcel[order][:-1]) | (s[1:, 2:] != s[:-1, 2:]).any(axis=1)]
+    _, rank = np.unique(s[:, 1], return_inverse=True)  # second column as ranks: integer running max
+    key = np.cumsum(new_group).astype(np.int64) * (n + 1) + rank.ravel()
+    best_before = np.r_[-1, np.maximum.accumulate(key)[:-1]]
+    out[order] = ~new_group & (best_before >= key)
+    return out
+
+
+def _dominated_pairwise(parcel: np.ndarray, crit: np.ndarray, chunk_cells: int,
+                        strict_cols: int | None) -> np.ndarray:
+    """``dominated`` by comparing every pair of rows of a parcel."""
     n = crit.shape[0]
     out = np.zeros(n, dtype=bool)
     if n == 0:
