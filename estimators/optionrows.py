@@ -175,14 +175,17 @@ def candidate_rows(
     plant_slope = _num(regrading, "planting_slope_deg", np.nan)
     new_slope = np.where(np.isnan(plant_slope)[None, :], new_slope, plant_slope[None, :])
     base = site_frame(parcels, region)
-    variants = base.iloc[np.repeat(np.arange(n_p), n_r * n_a)].reset_index(drop=True)
-    variants["slope_deg"] = np.repeat(new_slope.ravel(), n_a)
-    depth = variants["soil_depth_cm"].to_numpy(dtype=float).reshape(n_p, n_r, n_a)
-    depth = depth + _num(regrading, "substrate_add_cm", 0.0)[None, :, None]
+    site_of = np.repeat(np.arange(n_p), n_r * n_a)  # variant -> parcel, (parcel, regrading, amendment) order
+    depth = base["soil_depth_cm"].to_numpy(dtype=float)[:, None, None] \
+        + _num(regrading, "substrate_add_cm", 0.0)[None, :, None] + np.zeros((1, 1, n_a))
     plant_depth = _num(regrading, "planting_depth_cm", np.nan)[None, :, None]
-    variants["soil_depth_cm"] = np.where(np.isnan(plant_depth), depth, plant_depth).ravel()
     substrate_ph = np.repeat(np.tile(_num(regrading, "substrate_ph", np.nan), n_p), n_a)
-    variants["soil_ph"] = np.where(np.isnan(substrate_ph), variants["soil_ph"].to_numpy(dtype=float), substrate_ph)
+    variants = pd.DataFrame({  # only the site columns a regrading or an amendment changes
+        "slope_deg": np.repeat(new_slope.ravel(), n_a),
+        "soil_depth_cm": np.where(np.isnan(plant_depth), depth, plant_depth).ravel(),
+        "soil_ph": np.where(np.isnan(substrate_ph), base["soil_ph"].to_numpy(dtype=float)[site_of], substrate_ph),
+        "contaminated": base["contaminated"].to_numpy(dtype=bool)[site_of],
+    })
     amended = amended_sites(
         variants,
         ph_change=np.tile(amendments["ph_change"].to_numpy(dtype=float), n_p * n_r),
@@ -193,15 +196,24 @@ def candidate_rows(
     covered_ph = np.tile(topsoil_ph, n_p * n_r)
     amended["soil_ph"] = np.where(np.isnan(covered_ph), amended["soil_ph"].to_numpy(dtype=float), covered_ph)
     species_used = species.set_index("species").loc[curves.species].reset_index()
-    ok = suitable(species_used, amended, native_only=native_only)
-    in_mix = curves.shares > 0  # (M, S)
-    misfits = (~ok).astype(np.int32) @ in_mix.T.astype(np.int32)  # (P*R*A, M)
-    mix_ok = (misfits == 0) | ~curves.planted[None, :]
+    ok = suitable(species_used, base, native_only=native_only, variants=amended, site_of=site_of)
+    mix_ok = ~_misfit(ok, curves.shares > 0) | ~curves.planted[None, :]  # (P*R*A, M)
     valid = mix_ok.reshape(n_p, n_r, n_a, n_m)
     valid &= reg_ok[:, :, None, None] & am_ok[:, None, :, None]
     valid &= _technique_fits(regrading, amendments, list(curves.mixes))[None]
     p, r, a, m = np.nonzero(valid)
     return Candidates(p.astype(np.int64), r.astype(np.int64), a.astype(np.int64), m.astype(np.int64))
+
+
+def _misfit(ok: NDArray[np.bool_], in_mix: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """(V, M): some species of mix m is unsuitable on variant v (``ok`` (V, S), ``in_mix`` (M, S)),
+    by AND-ing packed bit rows (a byte holds eight species)."""
+    bad = np.packbits(~ok, axis=1)  # (V, bytes)
+    member = np.packbits(in_mix, axis=1)  # (M, bytes)
+    out = np.zeros((ok.shape[0], in_mix.shape[0]), dtype=bool)
+    for b in range(bad.shape[1]):
+        out |= (bad[:, b, None] & member[None, :, b]) != 0
+    return out
 
 
 def _technique_fits(regrading: pd.DataFrame, amendments: pd.DataFrame, mixes: list[str]) -> NDArray[np.bool_]:

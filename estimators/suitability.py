@@ -152,6 +152,8 @@ def _boolean(frame: pd.DataFrame, column: str) -> NDArray[np.float64]:
     """1.0 / 0.0 / NaN (unknown) from bools or true/false text."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
+    if pd.api.types.is_bool_dtype(frame[column].dtype):  # bool or nullable boolean: no text to parse
+        return frame[column].to_numpy(dtype=float, na_value=np.nan)
     text = frame[column].astype("string").str.strip().str.lower()
     out = np.where(text.isin(_TRUE).fillna(False), 1.0, np.nan)
     out = np.where(text.isin(_FALSE - {""}).fillna(False), 0.0, out)
@@ -239,23 +241,35 @@ def suitability(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = 
     return Suitability(sites=pd.Index(sites.index), species=_species_keys(species), ok=ok, codes=codes)
 
 
-def suitable(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = True) -> NDArray[np.bool_]:
+def suitable(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = True, *,
+             variants: pd.DataFrame | None = None, site_of: NDArray[np.intp] | None = None) -> NDArray[np.bool_]:
     """``suitability(species, sites, native_only).ok`` without the reason codes: (n_sites,
     n_species) bool, True where the species may be planted.  One boolean pass per envelope
-    test instead of integer code arrays, for the option table's millions of site variants."""
+    test instead of integer code arrays, for the option table's millions of site variants.
+
+    With ``variants`` (a frame of some site columns, e.g. the slope, depth, pH and
+    contamination a regrading and an amendment leave) and ``site_of`` (the site of each
+    variant): the (n_variants, n_species) answer for the sites with those columns replaced,
+    each test run on the frame that holds its column (site tests once per site)."""
     missing = [c for c in SPECIES_COLUMNS if c not in species.columns]
     if missing:
         raise ValueError(f"species: missing columns {missing}")
+    varied = set(variants.columns) if variants is not None else set()
     bad = np.zeros((len(sites), len(species)), dtype=bool)
+    bad_variant = np.zeros((len(variants), len(species)), dtype=bool) if variants is not None else bad
     for _reason, site_col, species_col, below in _ENVELOPE:
-        value = _numeric(sites, site_col)[:, None]
+        frame, out = (variants, bad_variant) if site_col in varied else (sites, bad)
+        value = _numeric(frame, site_col)[:, None]
         bound = _numeric(species, species_col)[None, :]
-        bad |= (value < bound) if below else (value > bound)
-    contaminated = _boolean(sites, "contaminated")[:, None] == 1.0
-    bad |= contaminated & (_boolean(species, "contamination_tolerant")[None, :] == 0.0)
+        out |= (value < bound) if below else (value > bound)
+    frame, out = (variants, bad_variant) if "contaminated" in varied else (sites, bad)
+    out |= (_boolean(frame, "contaminated")[:, None] == 1.0) & (_boolean(species, "contamination_tolerant")[None, :] == 0.0)
     if native_only:
         bad |= ~_native(species, sites)
-    return ~bad
+    if variants is None:
+        return ~bad
+    assert site_of is not None, "variants need site_of"
+    return ~(bad[site_of] | bad_variant)
 
 
 def aspect_multiplier(

@@ -261,3 +261,34 @@ def test_suitable_mask_equals_suitability_ok():
         got = suitable(species, sites, native_only=native)
         assert got.shape == ref.shape and (got == ref).all()
         assert 0 < got.sum() < got.size
+
+
+def test_suitable_on_variants_equals_the_expanded_sites():
+    """Site variants (slope, depth, pH, contamination replaced; the rest from their site) give
+    what ``suitability`` says of the sites written out with those values."""
+    from estimators.suitability import suitable
+    from optimizer.inputs.data import data_file
+    import pandas as pd
+    import numpy as np
+
+    species = pd.read_csv(data_file("species.csv"))
+    rng = np.random.default_rng(4)
+    n, v = 60, 500
+    sites = pd.DataFrame({
+        "mat_c": rng.uniform(-5, 25, n), "map_mm": rng.uniform(100, 2000, n),
+        "soil_ph": rng.uniform(4, 9.5, n), "slope_deg": rng.uniform(0, 80, n),
+        "elevation_m": rng.uniform(0, 3500, n), "soil_depth_cm": rng.uniform(0, 100, n),
+        "contaminated": rng.random(n) < 0.3, "region": rng.choice(["north", "south", "nowhere"], n),
+    })
+    site_of = rng.integers(0, n, v)
+    variants = pd.DataFrame({"slope_deg": rng.uniform(0, 80, v), "soil_depth_cm": rng.uniform(0, 100, v),
+                             "soil_ph": np.where(rng.random(v) < 0.1, np.nan, rng.uniform(4, 9.5, v)),
+                             "contaminated": pd.array(rng.random(v) < 0.3, dtype="boolean")})
+    expanded = sites.iloc[site_of].reset_index(drop=True)
+    for col in variants.columns:
+        expanded[col] = variants[col].to_numpy()
+    for native in (True, False):
+        ref = suitability(species, expanded, native_only=native).ok
+        got = suitable(species, sites, native_only=native, variants=variants, site_of=site_of)
+        assert got.shape == ref.shape and (got == ref).all()
+        assert 0 < got.sum() < got.size

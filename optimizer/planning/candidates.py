@@ -307,15 +307,20 @@ def species_areas(table: OptionTable, rows: np.ndarray, area: np.ndarray,
     any plan (their area is at most cap_share x the project's area), so their rows never bind.
     """
     ms = table.mix_species
-    mixes = table.rows["mix"].to_numpy(dtype=object)[rows]
-    codes = ms.index.get_indexer(mixes)
-    if (codes < 0).any():
-        raise ValueError(f"mix '{mixes[codes < 0][0]}' is missing from the option table's mix_species")
+    local, mixes = pd.factorize(table.rows["mix"].array.take(rows))  # few distinct mixes: look each up once
+    known = ms.index.get_indexer(np.asarray(mixes, dtype=object))
+    if (known < 0).any():
+        raise ValueError(f"mix '{mixes[known < 0][0]}' is missing from the option table's mix_species")
+    codes = known[local]
     table_shares = ms.to_numpy(dtype=float)
     can_bind = table_shares.max(axis=0, initial=0.0) > cap_share if cap_share is not None else \
         np.ones(table_shares.shape[1], dtype=bool)
-    shares = table_shares[codes]  # (n_rows, n_species)
-    return {str(s): area * shares[:, j] for j, s in enumerate(ms.columns) if can_bind[j] and shares[:, j].any()}
+    used = np.zeros(len(ms), dtype=bool)
+    used[known] = True
+    areas = {}
+    for j in np.flatnonzero(can_bind & (table_shares[used] > 0).any(axis=0)):
+        areas[str(ms.columns[j])] = area * table_shares[codes, j]
+    return areas
 
 
 @dataclass
