@@ -2,7 +2,8 @@
 
     python bench/frontier.py --parcels 10000 --points 20 --json
 
-Stages [s]: synth, load, estimate (shared), then one plan (select .. solve, as ``minesink
+Stages [s]: synth, load, estimate (shared; in slices of --chunk-size parcels, keeping only the
+candidates, as the CLI does for more parcels than that), then one plan (select .. solve, as ``minesink
 plan``) and the frontier of ``--points`` budgets (as ``minesink frontier``: two bounding solves
 plus one per budget, one HiGHS object, each solve warm-started from the previous). Reports both
 end to end (estimate included, as a user runs them) and without the shared estimate, the ratio,
@@ -21,22 +22,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import run_and_emit, peak_rss_mb, synth_and_estimate  # noqa: E402
 
+from optimizer.inputs.settings import CHUNK_SIZE  # noqa: E402
+from optimizer.planning.chunks import estimate_candidates  # noqa: E402
 from optimizer.planning.frontier import frontier  # noqa: E402
-from optimizer.planning.pipeline import plan_settings  # noqa: E402
+from optimizer.planning.pipeline import estimate, plan_settings  # noqa: E402
 from optimizer.planning.plan import plan  # noqa: E402
 
 
 def run(args: argparse.Namespace) -> dict:
     t: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        project, table = synth_and_estimate(Path(tmp) / "project", args.parcels, args.region, args.seed, t)
     shares = {"tree": args.min_tree_share} if args.min_tree_share > 0 else None
-    settings = plan_settings(project, mip_gap=args.gap, time_limit_s=args.time_limit, min_area_share=shares)
+    cand = None
+
+    def chunked(project):
+        """As ``minesink plan`` and ``frontier`` estimate more parcels than --chunk-size: in
+        slices that keep only the candidates (their selection serves both)."""
+        nonlocal cand
+        if not args.chunk_size or len(project.parcels) <= args.chunk_size:
+            return estimate(project)
+        table, cand = estimate_candidates(project, settings_of(project), chunk_size=args.chunk_size)
+        return table
+
+    def settings_of(project):
+        return plan_settings(project, mip_gap=args.gap, time_limit_s=args.time_limit, min_area_share=shares)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project, table = synth_and_estimate(Path(tmp) / "project", args.parcels, args.region, args.seed, t,
+                                            estimate=chunked)
+    settings = settings_of(project)
     started = time.perf_counter()
-    one = plan(table, settings)
+    one = plan(table, settings, candidates=cand)
     t["plan"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    result = frontier(table, settings, args.points)
+    result = frontier(table, settings, args.points, candidates=cand)
     t["frontier"] = round(time.perf_counter() - started, 3)
     shared = t["load"] + t["estimate"]
     gaps = [p.gap for p in result.points]
@@ -67,6 +85,8 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--min-tree-share", type=float, default=0.3)
+    parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE,
+                        help="estimate in slices above this many parcels, as the CLI does (0: all at once)")
     parser.add_argument("--json", action="store_true")
     run_and_emit(run, parser.parse_args())
 
