@@ -50,6 +50,10 @@ class PlanSettings:
     presolve : bool
         Run the Lagrangian presolve (optimizer.planning.lagrange) before building: a bound, a starting
         plan for HiGHS and reduced-cost fixing (never changes the optimum).
+    least_cost : bool
+        After a proven max-carbon plan, find the cheapest plan with at least its carbon under the
+        same constraints (optimizer.planning.plan.least_cost): no carbon is given up, and money
+        the first plan spent on options that add no carbon is left unspent. Default True.
     horizon_year : int or None
         Reported horizon; None = the option table's.
     solver_options : dict
@@ -72,6 +76,7 @@ class PlanSettings:
     threads: int = 2
     prune_dominated: bool = True
     presolve: bool = True
+    least_cost: bool = True
     horizon_year: int | None = None
     solver_options: Mapping[str, Any] = field(default_factory=lambda: {"presolve": "off"})
 

@@ -170,12 +170,82 @@ def plan(table: OptionTable, settings: PlanSettings, *, solver: Solver | None = 
     cand = select(table, settings) if candidates is None else candidates
     precheck(table, cand, settings)
     t_select = time.perf_counter() - t0
+    solver = solver or Solver()
     done = solve_candidates(cand, settings, solver=solver, evaluator=evaluator)
+    done, saving = least_cost(done, settings, solver, evaluator)
     log.info("model: %d binaries (%d after filters, %d after dominance) for %d parcels",
              done.candidates.rows.size, cand.n_filtered, cand.rows.size, cand.n_parcels)
     estimate = (table.meta.get("timings_s") or {}).get("estimate")
     timings = {"estimate": estimate, "select": t_select,
                "presolve": done.presolve.seconds if done.presolve is not None else None,
                "build": done.build_s, "solve": done.solution.solve_s, "write": None}
-    return PlanResult(table, settings, done.candidates, done.model, done.solution, timings,
-                      presolve=done.presolve, selected=cand)
+    result = PlanResult(table, settings, done.candidates, done.model, done.solution, timings,
+                        presolve=done.presolve, selected=cand)
+    if saving is not None:
+        result.extras["summary"] = {"least_cost": saving}
+        result.extras["markdown"] = least_cost_lines(saving)
+    return result
+
+
+#: the carbon the least-cost stage must keep, relative to the max-carbon plan's (rounding only)
+LEAST_COST_REL_TOL = 1e-9
+
+
+def least_cost(done: Solved, settings: PlanSettings, solver: Solver,
+               evaluator: Any = None) -> tuple[Solved, dict[str, Any] | None]:
+    """The cheapest plan with at least the carbon of a proven max-carbon plan (``done``).
+
+    Minimises cost over the max-carbon solve's candidates under the same rows plus carbon >=
+    max(Z (1 - 1e-9), LB): Z the max-carbon plan's carbon, LB its presolve's repaired plan, whose
+    fixing keeps every candidate of any plan with carbon >= LB, so nothing cheaper is lost by
+    staying within them. HiGHS starts from the max-carbon plan (feasible). Returns ``done`` with
+    the cheaper plan (the max-carbon model, bound and gap: the carbon bound still holds and the
+    plan has at least Z) and the summary's ``least_cost`` block, or ``done`` and None when the
+    stage does not apply (min-cost, not proven optimal, ``settings.least_cost`` off) or finds
+    nothing cheaper.
+    """
+    sol = done.solution
+    if not settings.least_cost or settings.objective != "max-carbon" or sol.status != "optimal":
+        return done, None
+    c = done.candidates
+    first = np.searchsorted(c.rows, sol.rows)
+    carbon, cost = float(c.carbon[first].sum()), float(c.cost[first].sum())
+    lower = done.presolve.plan_value if done.presolve is not None and done.presolve.plan_value is not None else -np.inf
+    floor = max(carbon - LEAST_COST_REL_TOL * abs(carbon), float(lower))
+    if settings.target_tco2e is not None:
+        floor = max(floor, float(settings.target_tco2e))
+    used = (done.presolve.seconds if done.presolve is not None else 0.0) + done.build_s + sol.solve_s
+    cheap_s = settings.with_(objective="min-cost", target_tco2e=floor,  # within the time limit left
+                             time_limit_s=max(1.0, float(settings.time_limit_s) - used))
+    with_target = replace(c, active={**c.active, "target": True})
+    second = solve_candidates(with_target, cheap_s, solver=solver, plans=[first], explain=False, evaluator=evaluator)
+    if second.solution.status not in ("optimal", "time_limit"):
+        log.warning("least-cost stage: %s; keeping the max-carbon plan", second.solution.status)
+        return done, None
+    chosen = np.searchsorted(c.rows, second.solution.rows)
+    new_carbon, new_cost = float(c.carbon[chosen].sum()), float(c.cost[chosen].sum())
+    if new_cost >= cost:
+        return done, None
+    values = np.zeros(c.rows.size)
+    values[chosen] = 1.0
+    spent = (second.presolve.seconds if second.presolve is not None else 0.0) + second.build_s + second.solution.solve_s
+    merged = replace(sol, objective=new_carbon, rows=second.solution.rows, values=values,
+                     solve_s=sol.solve_s + spent)  # timings_s.solve includes the stage
+    merged = with_bound(merged, sol.bound if sol.bound is not None else np.inf, False, settings.mip_gap)
+    log.info("least-cost stage: %.6g t CO2e for %.0f CNY instead of %.6g t for %.0f CNY", new_carbon, new_cost,
+             carbon, cost)
+    summary = {"max_carbon_cost_cny": cost, "cost_cny": new_cost, "saved_cny": cost - new_cost,
+               "max_carbon_tco2e": carbon, "carbon_tco2e": new_carbon, "status": second.solution.status,
+               "cost_gap": second.solution.gap}
+    return replace(done, solution=merged), summary
+
+
+def least_cost_lines(saving: dict[str, Any]) -> list[str]:
+    """report.md lines on the least-cost stage."""
+    return ["## Same carbon, least cost", "",
+            f"The best plan's carbon ({saving['max_carbon_tco2e']:,.1f} t CO2e) can be had for "
+            f"{saving['cost_cny']:,.0f} CNY instead of the {saving['max_carbon_cost_cny']:,.0f} CNY the first "
+            f"max-carbon plan spent: {saving['saved_cny']:,.0f} CNY of options that added no carbon are left "
+            f"out. This plan keeps at least that carbon ({saving['carbon_tco2e']:,.1f} t CO2e) under every "
+            "constraint; turn the stage off with `--no-least-cost`.", ""]
+

@@ -130,5 +130,8 @@ def extend(project: Project, result: PlanResult, *, draws: int | None = None, se
         extras["summary"]["alternatives"] = info
         extras["markdown"] += lines
         extras["csv"]["alternatives.csv"] = frame
-    final.extras = extras
+    own = final.extras  # what planning put there already (the least-cost stage's block)
+    final.extras = {"summary": {**own.get("summary", {}), **extras["summary"]},
+                    "markdown": [*own.get("markdown", []), *extras["markdown"]],
+                    "csv": {**own.get("csv", {}), **extras["csv"]}}
     return final

@@ -131,6 +131,9 @@ def plan_cmd(
     n_alternatives: Optional[int] = typer.Option(None, "--alternatives", help="K distinct near-optimal plans "
                                                  "(alternatives.csv)."),
     within: float = typer.Option(0.02, "--within", help="Relative gap of the alternatives to the optimum."),
+    least_cost: bool = typer.Option(True, "--least-cost/--no-least-cost",
+                                    help="After the max-carbon plan, the cheapest plan with at least its carbon "
+                                    "(money spent on options that add no carbon is left unspent)."),
     frontier_points: int = typer.Option(0, "--frontier", help="Also sweep N budgets and put the cost-carbon "
                                         "frontier into report.html (0 = none)."),
     chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size",
@@ -178,7 +181,7 @@ def plan_cmd(
         chance = risk == "chance"
         settings = plan_settings(loaded, budget_cny=budget, horizon_year=horizon, objective=objective,
                                  target_tco2e=None if chance else target, time_limit_s=time_limit, mip_gap=gap,
-                                 threads=threads)
+                                 threads=threads, least_cost=least_cost)
         fr = None
         with dask_client(workers, scheduler) as client:
             table, cand = estimate_and_select(loaded, settings, horizon, 0 if whole else chunk_size, client)
