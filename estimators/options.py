@@ -323,19 +323,33 @@ def rows_for(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: E
              parcel_ids: Sequence[str], option_ids: Sequence[str]) -> Candidates:
     """Candidate rows of the given (parcel id, option id) pairs, in that order, for
     ``build_option_table(..., candidates=...)``.  Raises ValueError for a pair that is not a
-    feasible option of its parcel."""
+    feasible option of its parcel.
+
+    Pairs are matched by integer codes: candidate rows come out in (parcel, regrading,
+    amendment, mix) order, so their codes are sorted and each pair is found by bisection."""
     region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
     curves = mix_curves(catalogue.species, mixes, 1)
     cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
-    ids = _option_ids(cand, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes)
-    have = pd.Index(parcels["parcel_id"].astype(str).to_numpy(dtype=object)[cand.parcel] + "\x1f"
-                    + np.asarray(ids, dtype=object).astype(str))
-    want = np.asarray(parcel_ids, dtype=object).astype(str) + "\x1f" + np.asarray(option_ids, dtype=object).astype(str)
-    pos = have.get_indexer(want)
-    if (pos < 0).any():
-        i = int(np.flatnonzero(pos < 0)[0])
+    n_a, n_m = len(amendments), len(curves.mixes)
+    n_option = len(regrading) * n_a * n_m
+    option = (cand.regrading * n_a + cand.amendment) * n_m + cand.mix
+    have = cand.parcel * n_option + option  # ascending
+    known = np.unique(option)
+    r, rest = np.divmod(known, n_a * n_m)
+    a, m = np.divmod(rest, n_m)
+    names = option_id(regrading["regrading"].to_numpy(dtype=object)[r],
+                      amendments["amendment"].to_numpy(dtype=object)[a], np.asarray(curves.mixes, dtype=object)[m])
+    by_name = dict(zip(np.asarray(names, dtype=object).astype(str).tolist(), known.tolist()))
+    by_parcel = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype(str).tolist())}
+    p = np.array([by_parcel.get(str(x), -1) for x in parcel_ids], dtype=np.int64)
+    o = np.array([by_name.get(str(x), -1) for x in option_ids], dtype=np.int64)
+    want = np.where((p >= 0) & (o >= 0), p * n_option + o, -1)
+    pos = np.minimum(np.searchsorted(have, want), max(have.size - 1, 0))
+    ok = (want >= 0) & (have[pos] == want) if have.size else np.zeros(want.size, dtype=bool)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
         raise ValueError(f"option '{option_ids[i]}' is not a feasible option of parcel '{parcel_ids[i]}'")
-    return Candidates(cand.parcel[pos], cand.regrading[pos], cand.amendment[pos], cand.mix[pos])
+    return cand.take(pos)
 
 
 @dataclass

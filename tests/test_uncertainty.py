@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -68,6 +69,28 @@ def test_rows_for_a_plan_match_the_full_table(example):
     assert list(part["option_id"]) == list(chosen["option_id"])
     for col in COLUMNS:
         np.testing.assert_allclose(part[col].to_numpy(), chosen[col].to_numpy(), rtol=1e-12, atol=1e-9)
+
+
+def test_rows_for_finds_every_row_and_refuses_what_is_not_an_option(example):
+    """rows_for returns each (parcel, option) pair's candidate row, in the order asked, for every
+    row of the whole table; a pair that is not a feasible option is a ValueError naming it."""
+    from estimators.options import rows_for
+
+    project, table, _rows = example
+    s = estimate_settings(project)
+    order = np.random.default_rng(3).permutation(len(table.rows))
+    wanted = table.rows.iloc[order]
+    args = (project.parcels, project.catalogue, project.region, s)
+    cand = rows_for(*args, wanted["parcel_id"].tolist(), wanted["option_id"].tolist())
+    part = build_option_table(*args, candidates=cand).rows
+    assert part["parcel_id"].tolist() == wanted["parcel_id"].tolist()
+    assert part["option_id"].tolist() == wanted["option_id"].tolist()
+    pid = table.rows["parcel_id"].iat[0]
+    theirs = set(table.rows.loc[table.rows["parcel_id"] == pid, "option_id"])
+    other = sorted(set(table.rows["option_id"]) - theirs)[0]
+    for bad_parcel, bad_option in ((pid, other), ("no-such-parcel", "natural"), (pid, "no+such+option")):
+        with pytest.raises(ValueError, match=re.escape(f"option '{bad_option}' is not a feasible option of parcel")):
+            rows_for(*args, [pid, bad_parcel], ["natural", bad_option])
 
 
 @pytest.fixture(scope="module")

@@ -253,12 +253,14 @@ def map_svg(layout: Layout, plan: pd.DataFrame, by: str, title: str, fig_id: str
                           f'height="{max(h - 1, 0):.1f}" class="group"/>')
             if w > 40:
                 labels.append(f'<text x="{x + 5:.1f}" y="{y + 13:.1f}" class="grouplabel">{escape(lf)}</text>')
+    facts = dict(zip(values.index, zip(values[by].astype(str), values["area_ha"].to_numpy(dtype=float),
+                                         values["option_id"].astype(str))))  # one look-up per parcel, no .loc
     for pid, shape in layout.shapes.items():
-        if pid not in values.index:
+        if pid not in facts:
             continue
-        row = values.loc[pid]
-        colour = colours[str(row[by])]
-        tip = (f"<title>{escape(pid)}: {row['area_ha']:,.1f} ha, {escape(str(row['option_id']))}</title>")
+        category, ha, option = facts[pid]
+        colour = colours[category]
+        tip = f"<title>{escape(pid)}: {ha:,.1f} ha, {escape(option)}</title>"
         if layout.kind == "points":
             cx, cy, r = shape
             parts.append(f'<circle class="parcel" cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="{colour}">{tip}</circle>')

@@ -1,11 +1,11 @@
 """Carbon over time by pool for a plan and for natural recovery (the report's time figure).
 
 A plan's option table carries pools at the horizon and 2030 only. ``pool_trajectory`` re-runs
-the estimate for the plan's parcels with the catalogue restricted to the regradings, amendments
-and mixes the plan uses and asks ``estimators.options`` for every pool in every year
+the estimate for the plan's rows and each parcel's natural recovery only
+(``estimators.options.rows_for``) and asks ``estimators.options`` for every pool in every year
 (``EstimateSettings.trajectory``, ``OptionTable.pool_trajectory``), then sums the chosen options
-(and every parcel's natural recovery) over parcels. Each parcel's numbers depend only on that
-parcel and its option, so the restricted run gives the same values as the full estimate.
+(and every parcel's natural recovery) over parcels. Each row's numbers depend only on its parcel
+and option, so this gives the same values as the full estimate.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from estimators.options import build_option_table
+from estimators.options import build_option_table, rows_for
 from estimators.table import POOLS
 from optimizer.planning.pipeline import estimate_settings
 from optimizer.inputs.project import Project
@@ -42,19 +42,19 @@ def pool_trajectory(project: Project, plan: pd.DataFrame, horizon_year: int) -> 
     buffer) and ``natural`` (the same for every parcel left to natural recovery).
     ``frame.attrs["counted"]`` lists the pools the accounting policy counts.
     """
-    base = estimate_settings(project, horizon_year)
-    settings = replace(base, regrading=sorted(set(plan["regrading"])), amendments=sorted(set(plan["amendment"])),
-                       mixes=sorted(set(plan["mix"])), trajectory=True)
+    settings = replace(estimate_settings(project, horizon_year), trajectory=True)
     parcels = project.parcels[project.parcels["parcel_id"].isin(set(plan["parcel_id"]))].reset_index(drop=True)
-    table = build_option_table(parcels, project.catalogue, project.region, settings)
+    ids = parcels["parcel_id"].astype(str).tolist()
+    try:  # only the plan's rows and each parcel's natural recovery are estimated
+        cand = rows_for(parcels, project.catalogue, project.region, settings,
+                        plan["parcel_id"].astype(str).tolist() + ids,
+                        plan["option_id"].astype(str).tolist() + ["natural"] * len(ids))
+    except ValueError as err:
+        raise ValueError(f"{err} (re-estimating the plan's trajectory)") from err
+    table = build_option_table(parcels, project.catalogue, project.region, settings, candidates=cand)
     rows = table.rows
-    key = rows["parcel_id"].astype(str) + "\x00" + rows["option_id"].astype(str)
-    wanted = plan["parcel_id"].astype(str) + "\x00" + plan["option_id"].astype(str)
-    pos = pd.Index(key).get_indexer(wanted)
-    if (pos < 0).any():
-        missing = plan["option_id"].to_numpy()[pos < 0][0]
-        raise ValueError(f"option {missing} of the plan is missing from the re-estimate")
-    natural = np.flatnonzero(rows["option_id"].to_numpy(dtype=object) == "natural")
+    pos = np.arange(len(plan))
+    natural = len(plan) + np.arange(len(ids))
     area = rows["area_ha"].to_numpy(dtype=float)[:, None]
     trajectory = table.pool_trajectory or {}
     counted = list(table.meta.get("counted_pools", POOLS))
