@@ -90,14 +90,15 @@ def _constraints(result: PlanResult, frame: pd.DataFrame) -> list[dict[str, Any]
 
 
 def _parcel_rows(result: PlanResult, frame: pd.DataFrame, project: Project, why: pd.DataFrame) -> list[dict]:
-    facts = mix_facts(project.catalogue, project.region)
-    landform = result.table.parcels["landform"] if "landform" in result.table.parcels.columns else None
+    species_of = mix_facts(project.catalogue, project.region)["species"].to_dict()  # dicts: no pandas look-up per row
+    parcels = result.table.parcels
+    landform = {str(k): str(v) for k, v in parcels["landform"].items()} if "landform" in parcels.columns else {}
     col = _carbon_col(frame)
     out = []
     for r, w in zip(frame.itertuples(index=False), why.itertuples(index=False)):
-        species = facts["species"].get(r.mix, "") if r.mix in facts.index else ""
+        species = species_of.get(r.mix, "")
         out.append({
-            "parcel_id": r.parcel_id, "landform": "" if landform is None else str(landform.get(r.parcel_id, "")),
+            "parcel_id": r.parcel_id, "landform": landform.get(str(r.parcel_id), ""),
             "area": r.area_ha, "option": r.option_id, "regrading": r.regrading, "amendment": r.amendment,
             "mix": r.mix, "species": species,
             "stems": {lay: getattr(r, f"{lay}_stems_per_ha", np.nan) for lay in LAYERS},
