@@ -273,3 +273,26 @@ def test_formatted_floats_write_what_pandas_float_format_writes():
     formatted_floats(frame, "%.4f").to_csv(got, index=False, lineterminator="\n")
     assert got.getvalue() == expected.getvalue()
     assert ",," in got.getvalue()  # NaN stays an empty cell
+
+
+@pytest.mark.parametrize("line_break", [False, True])
+def test_row_subsets_are_written_as_the_whole_frame_would_be(tmp_path, line_break):
+    """write_row_subsets gives each file the bytes write_text_csv gives its rows: quoting,
+    Chinese text, empty cells, booleans; a field with a line break falls back to to_csv."""
+    import numpy as np
+    import pandas as pd
+
+    from optimizer.outputs.planout import formatted_floats, write_row_subsets, write_text_csv
+
+    frame = formatted_floats(pd.DataFrame({
+        "parcel_id": ["P1", "P,2", 'P"3', "平朔-4", "P5"],
+        "value": [1.0, np.nan, 2.5, -0.125, 1e6],
+        "flag": [True, False, True, False, True],
+        "note": ["", "a;b", "x\ny" if line_break else "x y", "'=1", "z"],
+    }), "%.4f")
+    picks = [np.array([0, 2, 4]), np.array([4, 3, 2, 1, 0]), np.array([1])]
+    paths = [tmp_path / f"a{i}.csv" for i in range(3)]
+    write_row_subsets(frame, picks, paths)
+    for pick, path in zip(picks, paths):
+        write_text_csv(frame.iloc[pick], tmp_path / "ref.csv")
+        assert path.read_bytes() == (tmp_path / "ref.csv").read_bytes()

@@ -30,16 +30,17 @@ def point_plan_name(point: int, n_points: int) -> str:
 
 def write_point_plans(result: object, table: OptionTable, folder: Path) -> list[str]:
     """Write the plan of every frontier point under ``folder``/plans; return the relative names."""
-    from optimizer.outputs.planout import excel_safe, write_csv
+    from optimizer.outputs.planout import FLOAT_FORMAT, excel_safe, formatted_floats, write_row_subsets
     from optimizer.outputs.report import rows_frame
 
     points = getattr(result, "points")
     (folder / "plans").mkdir(exist_ok=True)
-    names = []
-    for i, point in enumerate(points, start=1):
-        name = point_plan_name(i, len(points))
-        write_csv(excel_safe(rows_frame(table, point.rows)), folder / name)
-        names.append(name)
+    # the points share most of their rows: every row any point uses is made into text once
+    used = np.unique(np.concatenate([np.asarray(p.rows, dtype=np.int64) for p in points])) if points else \
+        np.zeros(0, dtype=np.int64)
+    text = formatted_floats(excel_safe(rows_frame(table, used)), FLOAT_FORMAT)
+    names = [point_plan_name(i, len(points)) for i in range(1, len(points) + 1)]
+    write_row_subsets(text, [np.searchsorted(used, p.rows) for p in points], [folder / n for n in names])
     return names
 
 
