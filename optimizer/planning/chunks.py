@@ -48,7 +48,7 @@ from optimizer.planning.candidates import (
     prune_superset,
 )
 from optimizer.errors import InputError
-from optimizer.planning.pipeline import catalogue_assumptions, estimate_meta, estimate_settings
+from optimizer.planning.pipeline import catalogue_assumptions, estimate_meta, estimate_settings, own_tolerance
 from optimizer.planning.planfacts import add_plan_facts
 from optimizer.inputs.project import Project
 from optimizer.inputs.settings import CHUNK_SIZE, PlanSettings
@@ -83,11 +83,11 @@ def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: Esti
     natural recovery for the report, get their carbon, soil and costs estimated."""
     t0 = time.perf_counter()
     screen = screen_rows(parcels, catalogue, region, est)
-    _own_tolerance(screen.parcels, parcels)
+    own_tolerance(screen.parcels, parcels)
     allowed, _ = filter_rows(screen, settings, row_offset=row_offset, codes=screen.cand.parcel)
     estimated = screen.cand.take(allowed | screen.rows["is_natural"].to_numpy(dtype=bool))
     table = build_option_table(parcels, catalogue, region, est, candidates=estimated)
-    _own_tolerance(table.parcels, parcels)
+    own_tolerance(table.parcels, parcels)
     c = candidate_arrays(table, settings, row_offset=row_offset, codes=estimated.parcel)
     ext = extremes(c)
     c = prune_superset(c, settings)
@@ -99,12 +99,6 @@ def estimate_slice(parcels: pd.DataFrame, catalogue: Any, region: str, est: Esti
     c = replace(c, rows=np.searchsorted(kept, c.rows))
     return Slice(rows, table.parcels, c, ext, len(screen.cand.parcel), set(screen.used), table.mix_species,
                  dict(table.meta), table.years, table.start_year, table.horizon_year, time.perf_counter() - t0)
-
-
-def _own_tolerance(frame: pd.DataFrame, parcels: pd.DataFrame) -> None:
-    """Copy parcels.csv's own erosion tolerance into a parcels frame (as ``pipeline.estimate`` does)."""
-    if "erosion_tolerance_t_ha_yr" in parcels.columns:
-        frame["parcel_tolerance_t_ha_yr"] = parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

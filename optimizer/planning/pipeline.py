@@ -26,7 +26,7 @@ from optimizer.inputs.project import Project
 from optimizer.inputs.provenance import data_hash
 from optimizer.inputs.settings import PlanSettings
 
-__all__ = ["estimate_settings", "estimate", "plan_settings", "suitability_table"]
+__all__ = ["estimate_settings", "estimate", "own_tolerance", "plan_settings", "suitability_table"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,20 @@ def estimate(project: Project, horizon_year: int | None = None, trajectory: bool
     started = time.perf_counter()
     settings = replace(estimate_settings(project, horizon_year), trajectory=trajectory)
     table = build_option_table(project.parcels, project.catalogue, project.region, settings)
-    if "erosion_tolerance_t_ha_yr" in project.parcels.columns:
-        table.parcels["parcel_tolerance_t_ha_yr"] = project.parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
+    own_tolerance(table.parcels, project.parcels)
     table.meta.update(estimate_meta(project, catalogue_assumptions(project, used_keys(table)),
                                     time.perf_counter() - started))
     add_plan_facts(table, project.catalogue)  # species densities, amendment tonnage (plan.csv, report)
     log.info("estimated %d options for %d parcels in %.1f s", len(table.rows), len(project.parcels),
              table.meta["estimate_s"])
     return table
+
+
+def own_tolerance(frame: pd.DataFrame, parcels: pd.DataFrame) -> None:
+    """Copy parcels.csv's own erosion tolerance (when it has the column) into an option table's
+    parcels frame as ``parcel_tolerance_t_ha_yr`` (optimizer.planning.candidates.tolerance_of)."""
+    if "erosion_tolerance_t_ha_yr" in parcels.columns:
+        frame["parcel_tolerance_t_ha_yr"] = parcels["erosion_tolerance_t_ha_yr"].to_numpy(dtype=float)
 
 
 def _parcel_extra(project: Project) -> pd.DataFrame | None:
