@@ -24,8 +24,8 @@ from estimators.erosion import regraded_geometry
 from estimators.optioncost import is_terrace
 from estimators.suitability import amended_sites, suitable
 
-__all__ = ["Candidates", "BENCH_SLOPE_DEG", "candidate_rows", "option_id", "regraded_landform", "site_frame",
-           "wall_mixes", "is_wall"]
+__all__ = ["Candidates", "BENCH_SLOPE_DEG", "candidate_rows", "option_codes", "option_id", "option_names",
+           "regraded_landform", "site_frame", "wall_mixes", "is_wall"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -265,21 +265,31 @@ def option_id(regrading: Any, amendment: Any, mix: Any) -> Any:
     return joined
 
 
+def option_codes(cand: Candidates, n_amendments: int, n_mixes: int) -> NDArray[np.int64]:
+    """Code of every row's (regrading, amendment, mix) triple: (r x A + a) x M + m."""
+    return (cand.regrading * n_amendments + cand.amendment) * n_mixes + cand.mix
+
+
+def option_names(codes: NDArray[np.integer], regrading: Sequence[str], amendments: Sequence[str],
+                 mixes: Sequence[str]) -> NDArray[np.object_]:
+    """Option ids of ``option_codes`` codes (give each distinct code once)."""
+    n_a, n_m = len(amendments), len(mixes)
+    r, rest = np.divmod(np.asarray(codes), n_a * n_m)
+    a, m = np.divmod(rest, n_m)
+    return np.asarray(option_id(np.asarray(regrading, dtype=object)[r], np.asarray(amendments, dtype=object)[a],
+                                np.asarray(mixes, dtype=object)[m]), dtype=object)
+
+
 def _option_ids(cand: Candidates, regrading: Sequence[str], amendments: Sequence[str],
                 mixes: Sequence[str]) -> pd.api.extensions.ExtensionArray:
     """Option id of every row (a pandas string array), built once per distinct
     (regrading, amendment, mix) triple and gathered by code."""
-    n_a, n_m = len(amendments), len(mixes)
-    code = (cand.regrading * n_a + cand.amendment) * n_m + cand.mix
-    unique, inverse = np.unique(code, return_inverse=True)
-    r, rest = np.divmod(unique, n_a * n_m)
-    a, m = np.divmod(rest, n_m)
-    names = option_id(np.asarray(regrading, dtype=object)[r], np.asarray(amendments, dtype=object)[a],
-                      np.asarray(mixes, dtype=object)[m])
-    return gather_str(names, inverse.ravel())
+    unique, inverse = np.unique(option_codes(cand, len(amendments), len(mixes)), return_inverse=True)
+    return gather_str(option_names(unique, regrading, amendments, mixes), inverse.ravel())
 
 
-def gather_str(names: Sequence[str] | NDArray[np.object_], codes: NDArray[np.integer]) -> pd.api.extensions.ExtensionArray:
+def gather_str(names: Sequence[str] | NDArray[np.object_],
+               codes: NDArray[np.integer]) -> pd.api.extensions.ExtensionArray:
     """``names[codes]`` as a pandas string array: converts the few names once, then gathers
     (converting a million Python strings one by one costs a hundred times more)."""
     return pd.array(np.asarray(names, dtype=object).astype(str), dtype="str").take(np.asarray(codes, dtype=np.intp))

@@ -45,6 +45,8 @@ from estimators.optionrows import (
     Candidates,
     _option_ids,
     gather_str,
+    option_codes,
+    option_names,
     _restrict,
     candidate_rows,
     option_id,
@@ -64,8 +66,8 @@ from estimators.optionworks import (
 from estimators.suitability import aspect_multiplier
 from estimators.table import LAYERS, POOLS, OptionTable
 
-__all__ = ["EstimateSettings", "Screen", "build_option_table", "screen_rows", "candidate_rows", "offered", "option_id",
-           "regraded_landform", "rows_for", "site_frame"]
+__all__ = ["EstimateSettings", "Screen", "build_option_table", "screen_rows", "candidate_rows", "feasible_options",
+           "offered", "option_id", "regraded_landform", "rows_for", "site_frame"]
 
 log = logging.getLogger(__name__)
 Array = NDArray[np.float64]
@@ -298,7 +300,8 @@ def build_option_table(parcels: pd.DataFrame, catalogue: Any, region_key: str,
                           amendments["productivity_multiplier"].to_numpy(dtype=float),
                           settings.accounting.growth_boost_fade_yr, settings.n_years)
     cand = candidates if candidates is not None else candidate_rows(
-        parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only, regraded_slope=st.slope)
+        parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only,
+        regraded_slope=st.slope)
     log.info("option table: %d parcels, %d candidate rows", len(parcels), len(cand.parcel))
 
     t, i_rep = _years(settings)
@@ -323,33 +326,45 @@ def rows_for(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: E
              parcel_ids: Sequence[str], option_ids: Sequence[str]) -> Candidates:
     """Candidate rows of the given (parcel id, option id) pairs, in that order, for
     ``build_option_table(..., candidates=...)``.  Raises ValueError for a pair that is not a
-    feasible option of its parcel.
+    feasible option of its parcel."""
+    by_parcel = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype(str).tolist())}
+    positions = np.array([by_parcel.get(str(x), -1) for x in parcel_ids], dtype=np.int64)
+    cand, pos, ok = _locate(parcels, catalogue, region_key, settings, positions, option_ids)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise ValueError(f"option '{option_ids[i]}' is not a feasible option of parcel '{parcel_ids[i]}'")
+    return cand.take(pos)
+
+
+def feasible_options(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: EstimateSettings,
+                     positions: NDArray[np.integer], option_ids: Sequence[str]) -> NDArray[np.bool_]:
+    """Whether each option id is a feasible option of the parcel at that position of ``parcels``
+    (the rules of the option table: suitability, regrading and amendment conditions)."""
+    return _locate(parcels, catalogue, region_key, settings, np.asarray(positions, dtype=np.int64), option_ids)[2]
+
+
+def _locate(parcels: pd.DataFrame, catalogue: Any, region_key: str, settings: EstimateSettings,
+            positions: NDArray[np.int64],
+            option_ids: Sequence[str]) -> tuple[Candidates, NDArray[np.intp], NDArray[np.bool_]]:
+    """Every candidate row of ``parcels``, the row of each (parcel position, option id) pair and
+    whether it exists (positions < 0 never do).
 
     Pairs are matched by integer codes: candidate rows come out in (parcel, regrading,
     amendment, mix) order, so their codes are sorted and each pair is found by bisection."""
     region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
     curves = mix_curves(catalogue.species, mixes, 1)
     cand = candidate_rows(parcels, catalogue.species, region, regrading, amendments, curves, settings.native_only)
-    n_a, n_m = len(amendments), len(curves.mixes)
-    n_option = len(regrading) * n_a * n_m
-    option = (cand.regrading * n_a + cand.amendment) * n_m + cand.mix
+    n_option = len(regrading) * len(amendments) * len(curves.mixes)
+    option = option_codes(cand, len(amendments), len(curves.mixes))
     have = cand.parcel * n_option + option  # ascending
     known = np.unique(option)
-    r, rest = np.divmod(known, n_a * n_m)
-    a, m = np.divmod(rest, n_m)
-    names = option_id(regrading["regrading"].to_numpy(dtype=object)[r],
-                      amendments["amendment"].to_numpy(dtype=object)[a], np.asarray(curves.mixes, dtype=object)[m])
-    by_name = dict(zip(np.asarray(names, dtype=object).astype(str).tolist(), known.tolist()))
-    by_parcel = {pid: i for i, pid in enumerate(parcels["parcel_id"].astype(str).tolist())}
-    p = np.array([by_parcel.get(str(x), -1) for x in parcel_ids], dtype=np.int64)
+    names = option_names(known, list(regrading["regrading"]), list(amendments["amendment"]), curves.mixes)
+    by_name = dict(zip(names.astype(str).tolist(), known.tolist()))
     o = np.array([by_name.get(str(x), -1) for x in option_ids], dtype=np.int64)
-    want = np.where((p >= 0) & (o >= 0), p * n_option + o, -1)
+    want = np.where((positions >= 0) & (o >= 0), positions * n_option + o, -1)
     pos = np.minimum(np.searchsorted(have, want), max(have.size - 1, 0))
     ok = (want >= 0) & (have[pos] == want) if have.size else np.zeros(want.size, dtype=bool)
-    if not ok.all():
-        i = int(np.flatnonzero(~ok)[0])
-        raise ValueError(f"option '{option_ids[i]}' is not a feasible option of parcel '{parcel_ids[i]}'")
-    return cand.take(pos)
+    return cand, pos, ok
 
 
 @dataclass

@@ -263,7 +263,8 @@ def suitable(species: pd.DataFrame, sites: pd.DataFrame, native_only: bool = Tru
         bound = _numeric(species, species_col)[None, :]
         out |= (value < bound) if below else (value > bound)
     frame, out = (variants, bad_variant) if "contaminated" in varied else (sites, bad)
-    out |= (_boolean(frame, "contaminated")[:, None] == 1.0) & (_boolean(species, "contamination_tolerant")[None, :] == 0.0)
+    intolerant = _boolean(species, "contamination_tolerant")[None, :] == 0.0
+    out |= (_boolean(frame, "contaminated")[:, None] == 1.0) & intolerant
     if native_only:
         bad |= ~_native(species, sites)
     if variants is None:

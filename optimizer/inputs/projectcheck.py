@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from estimators.mixcurves import mix_curves
-from estimators.options import EstimateSettings, candidate_rows, offered, option_id
+from estimators.options import EstimateSettings, feasible_options
 from optimizer.errors import InputError
 from optimizer.inputs.tableread import shown
 
@@ -54,12 +53,5 @@ def forced_problems(parcels: pd.DataFrame, catalogue: Any, region_key: str,
     if need.size == 0:
         return []
     sub = parcels.iloc[need].reset_index(drop=True)
-    region, regrading, amendments, mixes = offered(catalogue, region_key, settings)
-    curves = mix_curves(catalogue.species, mixes, 1)
-    cand = candidate_rows(sub, catalogue.species, region, regrading, amendments, curves, settings.native_only)
-    ids = option_id(regrading["regrading"].to_numpy(dtype=object)[cand.regrading],
-                    amendments["amendment"].to_numpy(dtype=object)[cand.amendment],
-                    np.asarray(curves.mixes, dtype=object)[cand.mix])
-    feasible = set(zip(cand.parcel.tolist(), list(ids)))
-    return [(int(need[i]), str(forced[need[i]])) for i in range(need.size)
-            if (i, str(forced[need[i]])) not in feasible]
+    ok = feasible_options(sub, catalogue, region_key, settings, np.arange(need.size), forced[need].tolist())
+    return [(int(need[i]), str(forced[need[i]])) for i in np.flatnonzero(~ok)]

@@ -413,7 +413,8 @@ def candidate_arrays(table: OptionTable, settings: PlanSettings, *, row_offset: 
     """Filtered rows of ``table`` as arrays (parcel order, then table order), no pruning yet.
 
     ``row_offset``: the position of the table's first parcel in the project (for error messages
-    of a chunk); ``codes``: the rows' parcel codes when the caller has them. Species areas are there for every species of a used mix when a species cap is set.
+    of a chunk); ``codes``: the rows' parcel codes when the caller has them. Species areas are
+    there for every species of a used mix when a species cap is set.
     """
     keep, codes = filter_rows(table, settings, row_offset=row_offset, codes=codes)
     rows = np.flatnonzero(keep)

@@ -77,6 +77,11 @@ class Solved:
     presolve: Presolve | None
     build_s: float
 
+    @property
+    def seconds(self) -> float:
+        """Presolve, build and solve together [s]."""
+        return (self.presolve.seconds if self.presolve is not None else 0.0) + self.build_s + self.solution.solve_s
+
 
 def start_values(pre: Presolve | None, keep: np.ndarray) -> np.ndarray | None:
     """0/1 values of the kept candidates for the presolve's plan (None without a plan)."""
@@ -214,9 +219,8 @@ def least_cost(done: Solved, settings: PlanSettings, solver: Solver,
     floor = max(carbon - LEAST_COST_REL_TOL * abs(carbon), float(lower))
     if settings.target_tco2e is not None:
         floor = max(floor, float(settings.target_tco2e))
-    used = (done.presolve.seconds if done.presolve is not None else 0.0) + done.build_s + sol.solve_s
     cheap_s = settings.with_(objective="min-cost", target_tco2e=floor,  # within the time limit left
-                             time_limit_s=max(1.0, float(settings.time_limit_s) - used))
+                             time_limit_s=max(1.0, float(settings.time_limit_s) - done.seconds))
     with_target = replace(c, active={**c.active, "target": True})
     second = solve_candidates(with_target, cheap_s, solver=solver, plans=[first], explain=False, evaluator=evaluator)
     if second.solution.status not in ("optimal", "time_limit"):
@@ -228,9 +232,8 @@ def least_cost(done: Solved, settings: PlanSettings, solver: Solver,
         return done, None
     values = np.zeros(c.rows.size)
     values[chosen] = 1.0
-    spent = (second.presolve.seconds if second.presolve is not None else 0.0) + second.build_s + second.solution.solve_s
     merged = replace(sol, objective=new_carbon, rows=second.solution.rows, values=values,
-                     solve_s=sol.solve_s + spent)  # timings_s.solve includes the stage
+                     solve_s=sol.solve_s + second.seconds)  # timings_s.solve includes the stage
     merged = with_bound(merged, sol.bound if sol.bound is not None else np.inf, False, settings.mip_gap)
     log.info("least-cost stage: %.6g t CO2e for %.0f CNY instead of %.6g t for %.0f CNY", new_carbon, new_cost,
              carbon, cost)

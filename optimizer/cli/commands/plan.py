@@ -11,7 +11,14 @@ import typer
 from rich.console import Console
 
 from optimizer.cli.app import command
-from optimizer.cli.commands.common import allow_outside_option, report_summary, check_number, check_solver_options, load, protected
+from optimizer.cli.commands.common import (
+    allow_outside_option,
+    check_number,
+    check_solver_options,
+    load,
+    protected,
+    report_summary,
+)
 from optimizer.errors import InputError
 from optimizer.outputs.files import check_outdir, check_outfile, output_lock, write_file
 from optimizer.inputs.settings import CHUNK_SIZE
